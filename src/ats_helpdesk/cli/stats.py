@@ -1,0 +1,32 @@
+"""``ats-helpdesk stats``: how many messages, cases, answers and replies the store holds."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ats_helpdesk.config import Settings
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def stats(as_json: bool) -> None:
+    """Counts: every triaged message is in exactly one of cases, auto_answered, ignored,
+    threaded; pending is stored but not yet triaged."""
+    from sqlmodel import Session
+
+    from ats_helpdesk.store.db import make_engine
+    from ats_helpdesk.store.stats import count_stats
+
+    engine = make_engine(Settings())
+    try:
+        with Session(engine) as session:
+            counts = count_stats(session=session)
+    finally:
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps(counts.as_json()))
+        return
+    for key, value in counts.as_json().items():
+        click.echo(f"{key}: {value}")

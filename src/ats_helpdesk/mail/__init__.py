@@ -1,0 +1,1 @@
+"""mail stage: see the module docstrings."""

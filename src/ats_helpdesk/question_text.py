@@ -1,0 +1,137 @@
+"""Reads a member's text: scheme names, sentences, and what a question asks for.
+
+Where it sits: used by retrieval (and through it by answer). Members write "Advanced
+Skills Teacher" or "AST", "qualified teacher status" or "QTS", and confuse them
+(DOMAIN.md): long forms are folded into the acronyms before any scoring, and the
+acronyms a text names decide whether an entry is about another scheme. A question
+that asks "how much" or "when" needs an answer that names a sum or a time.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_SENTENCES = 40
+
+# Words that carry no topic in a member's question; wh-words and "long"/"much" stay,
+# since they tell "how long" from "how much".
+_FILLER = """
+    a an the i im ive id me my we our you your it its is am are be been was were do
+    does did to of in on at for and or so just actually please hi hello thanks thank
+    really would could this that there as
+"""
+FILLER_WORDS = frozenset(_FILLER.split())
+# Long forms become the acronym, so "advanced skills teacher" and "AST" look alike
+# to every scorer and the acronym check sees both spellings.
+# (a word every match contains, so most texts skip the pattern; pattern; acronym)
+_LONG_FORMS = [
+    ("advanced", re.compile(r"\badvanced\s+skills?\s+teachers?\b"), " ast "),
+    ("advanced", re.compile(r"\badvanced\s+teach(?:er|ing)\s+status\b"), " ats "),
+    ("qualified", re.compile(r"\bqualified\s+teacher\s+learning\s+(?:and|&)\s+skills\b"), " qtls "),
+    ("qualified", re.compile(r"\bqualified\s+teacher\s+status\b"), " qts "),
+    ("asts", re.compile(r"\basts\b"), " ast "),
+]
+_TOKEN = re.compile(r"[a-z0-9£]+")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
+_QUESTION_START = re.compile(
+    r"^(?:how|what|when|where|which|who|why|can|could|do|does|did|is|are|am|will|would|"
+    r"should|may|if|whats|hows|wondering)\b"
+)
+
+
+def normalise_text(text: str) -> str:
+    """Lowercase, long scheme names folded into their acronyms, punctuation to spaces."""
+    lowered = text.lower().replace("’", "'")
+    for needle, pattern, short in _LONG_FORMS:
+        if needle in lowered:
+            lowered = pattern.sub(short, lowered)
+    return " ".join(_TOKEN.findall(lowered))
+
+
+def acronyms(normalised: str) -> frozenset[str]:
+    """Which of ATS, AST, QTLS, QTS a normalised text names."""
+    return frozenset(t for t in normalised.split() if t in {"ats", "ast", "qtls", "qts"})
+
+
+def acronym_conflict(query: frozenset[str], entry: frozenset[str]) -> bool:
+    """True when the query names one scheme of a confusable pair and the entry only the other.
+
+    An entry that names neither (most ATS entries never say "QTS") is no conflict;
+    an entry about both (e.g. "how does AST differ from ATS") is none either.
+    """
+    for mine, other in (("ast", "ats"), ("qts", "qtls")):
+        if mine in query and other not in query and other in entry and mine not in entry:
+            return True
+        if other in query and mine not in query and mine in entry and other not in entry:
+            return True
+    # A question about QTLS itself (not naming ATS) is not answered by an ATS-only entry:
+    # "what does the QTLS programme cost" must not get the ATS fee.
+    if "qtls" in query and "ats" not in query and "ats" in entry and "qtls" not in entry:
+        return True
+    # An entry about AST alone answers only a question that names AST: this is an ATS
+    # helpdesk, and "how do I become an Ofsted inspector" is no question about AST posts.
+    return "ast" in entry and "ats" not in entry and "ast" not in query
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences (and lines) of a text that hold at least one word."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    return [s for s in sentences if _TOKEN.search(s.lower())][:MAX_SENTENCES]
+
+
+def group_sentences(count: int, *, short: bool) -> list[tuple[int, ...]]:
+    """Segments to score: each sentence, each neighbouring pair, and all of a short text.
+
+    A pair carries context a lone sentence lacks ("I have QTS. Can I apply?").
+    """
+    groups: list[tuple[int, ...]] = [(i,) for i in range(count)]
+    groups += [(i, i + 1) for i in range(count - 1)]
+    if short and count > 2:
+        groups.append(tuple(range(count)))
+    return groups
+
+
+# What a question asks for, and whether an answer can give it: "how much does QTLS
+# cost" is not answered by an entry about QTLS that names no sum of money.
+_ASKS_MONEY = re.compile(
+    r"\bhow much (?:is|does|do|will|would|are)\b(?!.*\btime\b)|\bcosts?\b|\bprice\b|"
+    r"\bwhat(?: is|s) the (?:fee|charge)\b"
+)
+_ASKS_TIME = re.compile(r"\b(?:when|how long|how soon|how quickly|what date|by when)\b")
+_GIVES_MONEY = re.compile(r"£\s?\d|\bfree\b|\bno charge\b|\bnon-refundable\b|\brefund")
+_GIVES_TIME = re.compile(
+    r"\b(?:days?|weeks?|months?|years?|january|february|march|april|may|june|july|august|"
+    r"september|october|november|december|autumn|spring|summer|deadline|within|after|before|"
+    r"once|until|date)\b",
+    re.IGNORECASE,
+)
+
+
+def question_kinds(normalised: str) -> frozenset[str]:
+    """What kind of fact a (normalised) question asks for: money, time, or neither."""
+    kinds = set()
+    if _ASKS_MONEY.search(normalised):
+        kinds.add("money")
+    if _ASKS_TIME.search(normalised):
+        kinds.add("time")
+    return frozenset(kinds)
+
+
+def answer_kinds(answer: str) -> frozenset[str]:
+    """What kind of fact an answer gives (a sum of money, a time or date)."""
+    kinds = set()
+    if _GIVES_MONEY.search(answer.lower()):
+        kinds.add("money")
+    if _GIVES_TIME.search(answer):
+        kinds.add("time")
+    return frozenset(kinds)
+
+
+def stem(token: str) -> str:
+    """A crude stem (first five letters) so "tests"/"test" and "assessed"/"assessment" meet."""
+    return token[:5]
+
+
+def looks_like_question(segment: str) -> bool:
+    stripped = segment.strip()
+    return stripped.endswith("?") or bool(_QUESTION_START.match(stripped.lower()))

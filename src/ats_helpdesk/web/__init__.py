@@ -1,0 +1,1 @@
+"""web stage: see the module docstrings."""

@@ -1,0 +1,1 @@
+"""web/routes stage: see the module docstrings."""
