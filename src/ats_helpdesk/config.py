@@ -70,6 +70,17 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated origins allowed to call the public ask API from a browser.",
     )
+    widget_rate_per_minute: float = Field(
+        default=30.0,
+        description="Public widget API: sustained requests a minute per client address "
+        "(token bucket; 0 turns the limit off).",
+    )
+    widget_burst: int = Field(
+        default=10, description="Public widget API: requests a client may make at once."
+    )
+    widget_handoffs_per_hour: int = Field(
+        default=5, description="Public widget API: hand-overs (new cases) per client an hour."
+    )
     faq_threshold: float | None = Field(
         default=None,
         description="Confidence below which the answerer hands over (default: the tuned value).",
