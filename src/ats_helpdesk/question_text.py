@@ -68,9 +68,10 @@ def acronym_conflict(query: frozenset[str], entry: frozenset[str]) -> bool:
     # "what does the QTLS programme cost" must not get the ATS fee.
     if "qtls" in query and "ats" not in query and "ats" in entry and "qtls" not in entry:
         return True
-    # An entry about AST alone answers only a question that names AST: this is an ATS
-    # helpdesk, and "how do I become an Ofsted inspector" is no question about AST posts.
-    return "ast" in entry and "ats" not in entry and "ast" not in query
+    # An entry about AST (alone, or set against ATS) answers only a question that names
+    # AST: this is an ATS helpdesk, "how do I become an Ofsted inspector" is no question
+    # about AST posts, and "does ATS give me QTS" is not "how does AST differ from ATS".
+    return "ast" in entry and "ast" not in query
 
 
 def split_sentences(text: str) -> list[str]:
