@@ -183,9 +183,11 @@
   var root = el("div", { class: "root" }, [launcher, panel, status]);
   shadow.appendChild(root);
 
+  var pending = null;
   function announce(text) {
+    clearTimeout(pending); // only the latest news is read out
     status.textContent = "";
-    setTimeout(function () { status.textContent = text; }, 60); // re-announce same text too
+    pending = setTimeout(function () { status.textContent = text; }, 60); // same text twice too
   }
 
   // ---- open / close
@@ -237,6 +239,8 @@
     showFieldError(qInput, qError, "");
     lastQuestion = question;
     askBtn.disabled = true;
+    // the button pressed (a suggestion) is about to go: keep focus in the panel
+    if (result.contains(shadow.activeElement)) qInput.focus();
     clear(result);
     result.appendChild(el("p", { class: "note", text: "Looking for an answer\u2026" }));
     announce("Looking for an answer");
@@ -331,7 +335,7 @@
     clear(result);
     var name = field(ids + "-name", "Your name", el("input", { type: "text", name: "name", autocomplete: "name", maxlength: "200", required: "" }));
     var email = field(ids + "-email", "Your e-mail address", el("input", { type: "email", name: "email", autocomplete: "email", maxlength: "254", required: "" }));
-    var q = field(ids + "-hq", "Your question", el("textarea", { name: "question", maxlength: String(MAX), rows: "4", required: "" }));
+    var q = field(ids + "-hq", "Your question for the team", el("textarea", { name: "question", maxlength: String(MAX), rows: "4", required: "" }));
     q.input.value = question || qInput.value || "";
     var send = el("button", { type: "submit", class: "primary", text: "Send to the membership team" });
     var formError = el("p", { class: "error", hidden: "" });
