@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
@@ -84,12 +85,13 @@ def main() -> None:
     print(f"deadline --jsonl: {args.lines} lines in {seconds:.3f} s (median of {args.repeat}) "
           f"= {args.lines / seconds:,.0f} lines/s; limit 2 s")  # fmt: skip
     print(
-        f"  start-up alone (empty file): {startup:.3f} s; one line (imports `holidays`): "
+        f"  start-up alone (empty file): {startup:.3f} s; one line (builds the calendar): "
         f"{first_line:.3f} s; each further line: "
         f"{(seconds - first_line) / (args.lines - 1) * 1e6:.1f} µs"
     )
     print(f"  baseline python -c pass: {python:.3f} s; ratio {seconds / python:.1f}x")
     print(f"  baseline cat same file:  {cat:.3f} s; ratio {seconds / cat:.0f}x")
+    print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (the box is shared)")
 
 
 if __name__ == "__main__":

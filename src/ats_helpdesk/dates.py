@@ -1,4 +1,5 @@
-"""The one date parser: text from the CLI, ``--jsonl`` lines, files and forms.
+"""The one date parser (text from the CLI, ``--jsonl`` lines, files and forms), and
+calendar-month arithmetic (:func:`add_months`) for the rules' "N months before/after".
 
 Accepts ``YYYY-MM-DD`` or an ISO 8601 date-time (``T`` or a space between date
 and time), with an offset (``+01:00``, ``+0100``, ``Z``) or without one (then it
@@ -9,10 +10,11 @@ Callers turn the result into a London date with ``workdays.london_date``.
 
 from __future__ import annotations
 
+import calendar as _month_lengths
 import re
 from datetime import date, datetime
 
-__all__ = ["DateValueError", "parse_date_value"]
+__all__ = ["DateValueError", "add_months", "parse_date_value"]
 
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _TIME = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?"
@@ -41,3 +43,11 @@ def parse_date_value(text: str) -> date | datetime:
         # e.g. 2025-02-31: "day is out of range for month"
         raise DateValueError(f"{text!r} is not a valid date ({error}); {EXPECTED}") from None
     raise DateValueError(f"{text!r} is not a date: {EXPECTED}")
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months, clamped to the month's end: 31 Mar - 1 month = 28/29 Feb."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = _month_lengths.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))

@@ -31,21 +31,22 @@ present, fills the message-date role when the facts did not give it, and returns
 
 from __future__ import annotations
 
-import calendar as _month_lengths
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
 
-from ats_helpdesk.dates import parse_date_value
+from ats_helpdesk.dates import add_months, parse_date_value
+from ats_helpdesk.rule_wording import MONTHS, skipped_days, spell
 from ats_helpdesk.workdays import Calendar, london_date
 
-DateLike = date | datetime
+__all__ = [
+    "CLAUSES", "INTENT_RULES", "MONTHS", "RULES", "Decision", "FieldError", "RuleSpec",
+    "add_months", "adjustment", "appeal", "ast_review", "certificate", "decide_for_intent",
+    "decide_from_fields", "extension", "objection", "rule_spec", "skipped_days", "spell",
+    "technical_issues", "viva_result",
+]  # fmt: skip
 
-MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December",
-)  # fmt: skip
+DateLike = date | datetime
 
 CLAUSES = {
     "objection": "QTLS and ATS support policy (2024) 9.1",
@@ -80,46 +81,6 @@ class Decision:
         out["clause"] = self.clause
         out["explanation"] = self.explanation
         return out
-
-
-# --- calendar periods and wording ---------------------------------------------------
-def add_months(day: date, months: int) -> date:
-    """Calendar months, clamped to the month's end: 31 Mar - 1 month = 28/29 Feb."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = _month_lengths.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
-
-
-@cache  # the same few thousand dates recur across a --jsonl file
-def spell(day: date) -> str:
-    """``29 April 2025`` (no locale involved)."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def skipped_days(calendar: Calendar, first: date, last: date) -> str:
-    """`` (Good Friday and Easter Monday are not working days)``, or ``""``.
-
-    Names the bank holidays and closure days that fall on weekdays in
-    [first, last]; a name seen on several days gets its dates listed."""
-    if last < first:
-        return ""
-    by_name: dict[str, list[date]] = {}
-    for day, name in calendar.days_off_between(first, last):
-        by_name.setdefault(name, []).append(day)
-    if not by_name:
-        return ""
-    names = [
-        name if len(days) == 1 else f"{name} ({_join([spell(d) for d in days])})"
-        for name, days in by_name.items()
-    ]
-    single = len(by_name) == 1 and len(next(iter(by_name.values()))) == 1
-    verb = "is not a working day" if single else "are not working days"
-    return f" ({_join(names)} {verb})"
 
 
 # --- the rules of the DOMAIN table ----------------------------------------------------

@@ -6,15 +6,19 @@ one-off holidays included) and not an organisation closure day that staff list i
 ``knowledge/closure-days.yaml`` (see ``docs/deadlines.md``). Date-times become
 Europe/London dates before anything is counted (DOMAIN.md, "Counting convention").
 
-Bank holidays come from the ``holidays`` package (UK, subdivision ENG), imported
-lazily and cached per year, so a lookup is a bisect over a per-year tuple of
-working-day ordinals; ``deadline --jsonl`` answers 10,000 lines in well under the
-2 seconds the issue allows.
+Bank holidays come from the ``holidays`` package (UK, subdivision ENG). Importing
+it and building its first year costs ~0.2-0.4 s, more than everything else a
+``deadline --jsonl`` run of 10,000 lines does, so its output for 1990-2060 is kept
+beside this module (``bank_holidays_eng.json``, written by ``python -m
+ats_helpdesk.workdays``; ``tests/rules/test_bank_holidays.py`` fails when it no
+longer matches the installed package). Other years ask the package itself. A
+lookup is then a bisect over a per-year tuple of working-day ordinals.
 """
 
 from __future__ import annotations
 
 import bisect
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,6 +32,8 @@ if TYPE_CHECKING:
 
 LONDON = ZoneInfo("Europe/London")
 CLOSURE_FILE = "closure-days.yaml"
+SNAPSHOT_FILE = Path(__file__).with_name("bank_holidays_eng.json")
+SNAPSHOT_YEARS = range(1990, 2061)
 
 # One-off bank holidays proclaimed for England and Wales (gov.uk). The `holidays`
 # package has them all (checked against 0.109, tests/rules/test_bank_holidays.py);
@@ -73,15 +79,52 @@ def _gov_uk_name(name: str) -> str:
 
 @cache
 def uk_bank_holidays(year: int) -> Mapping[date, str]:
-    """Bank holidays in England and Wales in ``year``: date -> gov.uk style name."""
-    import holidays  # lazy: ~0.1 s, only paid when a calendar is actually used
+    """Bank holidays in England and Wales in ``year``: date -> gov.uk style name.
 
-    found = holidays.country_holidays("GB", subdiv="ENG", years=year)
-    names = {day: _gov_uk_name("; ".join(found.get_list(day))) for day in found}
+    The package's days (from the snapshot where it covers ``year``), with the
+    one-off holidays added and named as gov.uk names them."""
+    names = dict(_snapshot().get(year) or package_bank_holidays(year))
     for day, name in ONE_OFF_BANK_HOLIDAYS.items():
         if day.year == year:
             names[day] = name  # present or not in the package, named as gov.uk names it
     return names
+
+
+def package_bank_holidays(year: int) -> dict[date, str]:
+    """What the installed ``holidays`` package says for ``year`` (gov.uk style names)."""
+    import holidays  # lazy: only for years outside the snapshot, and for its tests
+
+    found = holidays.country_holidays("GB", subdiv="ENG", years=year)
+    return {day: _gov_uk_name("; ".join(found.get_list(day))) for day in sorted(found)}
+
+
+@cache
+def _snapshot() -> dict[int, dict[date, str]]:
+    """The package's output for SNAPSHOT_YEARS, as shipped; empty if the file is missing."""
+    try:
+        raw = json.loads(SNAPSHOT_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {
+        int(year): {date.fromisoformat(day): name for day, name in days.items()}
+        for year, days in raw["years"].items()
+    }
+
+
+def write_snapshot(path: Path = SNAPSHOT_FILE, years: Iterable[int] = SNAPSHOT_YEARS) -> None:
+    """Write the installed package's bank holidays for ``years`` to ``path``."""
+    from importlib.metadata import version
+
+    data = {
+        "comment": "England and Wales bank holidays from the holidays package; regenerate "
+        "with `python -m ats_helpdesk.workdays` (see workdays.py).",
+        "holidays_version": version("holidays"),
+        "years": {
+            str(year): {d.isoformat(): n for d, n in package_bank_holidays(year).items()}
+            for year in years
+        },
+    }
+    path.write_text(json.dumps(data, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -98,6 +141,10 @@ class Calendar:
     )
     # year -> (non-working weekdays with names, sorted working-day ordinals)
     _years: dict[int, tuple[dict[date, str], tuple[int, ...]]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    _lists: dict[int, list[tuple[date, str]]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
 
@@ -213,8 +260,24 @@ class Calendar:
         """Non-working weekdays (bank holidays, closures) in [first, last], by date."""
         found: list[tuple[date, str]] = []
         for year in range(first.year, last.year + 1):
-            found.extend((d, n) for d, n in self._year(year)[0].items() if first <= d <= last)
+            days_off = self._year(year)[0]
+            if not days_off:
+                continue
+            if first.year < year < last.year:
+                found.extend(days_off.items())
+                continue
+            items = self._days_off_list(year)
+            lo = bisect.bisect_left(items, (first, "")) if first.year == year else 0
+            hi = bisect.bisect_right(items, (last, "\uffff")) if last.year == year else len(items)
+            found.extend(items[lo:hi])
         return found
+
+    def _days_off_list(self, year: int) -> list[tuple[date, str]]:
+        """The year's days off as a sorted list, for bisecting (built once a year)."""
+        cached = self._lists.get(year)
+        if cached is None:
+            cached = self._lists[year] = list(self._year(year)[0].items())
+        return cached
 
 
 def parse_closures(data: object, source: str = CLOSURE_FILE) -> tuple[tuple[date, str], ...]:
@@ -289,3 +352,8 @@ def load_closures(path: Path) -> tuple[tuple[date, str], ...]:
 def load_calendar(content: Content) -> Calendar:
     """The calendar for this installation: bank holidays plus ``knowledge/closure-days.yaml``."""
     return Calendar(closures=load_closures(content.knowledge / CLOSURE_FILE))
+
+
+if __name__ == "__main__":  # python -m ats_helpdesk.workdays: refresh the snapshot
+    write_snapshot()
+    print(f"wrote {SNAPSHOT_FILE} for {SNAPSHOT_YEARS.start}-{SNAPSHOT_YEARS.stop - 1}")

@@ -6,7 +6,13 @@ from datetime import date
 
 import pytest
 
-from ats_helpdesk.workdays import ONE_OFF_BANK_HOLIDAYS, Calendar, uk_bank_holidays
+from ats_helpdesk.workdays import (
+    ONE_OFF_BANK_HOLIDAYS,
+    SNAPSHOT_YEARS,
+    Calendar,
+    _snapshot,
+    package_bank_holidays,
+)
 
 from .conftest import GOV_UK_BANK_HOLIDAYS, GOV_UK_DAYS
 
@@ -39,7 +45,24 @@ def test_one_offs_and_substitutes_are_named(calendar: Calendar, day: date, words
 def test_the_holidays_package_itself_has_the_one_offs() -> None:
     """If this fails, ONE_OFF_BANK_HOLIDAYS still covers it, but look at the package."""
     for day in ONE_OFF_BANK_HOLIDAYS:
-        assert day in uk_bank_holidays(day.year)
+        assert day in package_bank_holidays(day.year)
+
+
+def test_the_shipped_snapshot_matches_the_installed_package() -> None:
+    """The calendar reads bank_holidays_eng.json instead of importing `holidays` (start-up
+    time); it must say what the package says. If this fails after a package upgrade,
+    run `.venv/bin/python -m ats_helpdesk.workdays` and commit the file."""
+    snapshot = _snapshot()
+    assert sorted(snapshot) == list(SNAPSHOT_YEARS)
+    stale = [y for y in SNAPSHOT_YEARS if set(snapshot[y]) != set(package_bank_holidays(y))]
+    assert not stale, f"snapshot differs from the package in {stale}"
+
+
+def test_years_outside_the_snapshot_ask_the_package() -> None:
+    year = SNAPSHOT_YEARS.stop + 5
+    days_off = Calendar().days_off(year)
+    assert set(days_off) == {d for d in package_bank_holidays(year) if d.weekday() < 5}
+    assert any("Christmas" in name for name in Calendar().holidays(year).values())
 
 
 def test_moved_early_may_2020_is_a_working_monday(calendar: Calendar) -> None:
