@@ -17,8 +17,10 @@ from datetime import date, datetime
 __all__ = ["DateValueError", "add_months", "parse_date_value"]
 
 _DATE = r"\d{4}-\d{2}-\d{2}"
-_TIME = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?"
-_OFFSET = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)"
+# hh, hh:mm, hh:mm:ss, hh:mm:ss.ffffff (ISO 8601 reduced precision is still a time)
+_TIME = r"\d{2}(?::\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?)?"
+# Z, +hh, +hhmm, +hh:mm, +hh:mm:ss (Python writes seconds for odd historical offsets)
+_OFFSET = r"(?:[Zz]|[+-]\d{2}(?::?\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?)"
 _DATE_ONLY = re.compile(rf"{_DATE}")
 _DATE_TIME = re.compile(rf"{_DATE}[Tt ]{_TIME}{_OFFSET}?")
 

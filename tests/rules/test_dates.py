@@ -25,6 +25,8 @@ from ats_helpdesk.dates import DateValueError, parse_date_value
             datetime(2025, 4, 1, 9, 30, 0, 250000, tzinfo=timezone(timedelta(hours=-5))),
         ),
         ("2025-04-01T09:30", datetime(2025, 4, 1, 9, 30)),  # no offset: London wall clock
+        ("2025-03-31T23Z", datetime(2025, 3, 31, 23, tzinfo=UTC)),  # hour only
+        ("2025-03-31T23:30:00+00:00:00", datetime(2025, 3, 31, 23, 30, tzinfo=UTC)),
     ],
 )
 def test_accepts(text: str, expected: date) -> None:
