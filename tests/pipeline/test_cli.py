@@ -86,6 +86,12 @@ def test_stats_json_shape(env: dict[str, str]) -> None:
                              "threaded", "cases_by_intent", "replies"}
 
 
+def test_stats_on_a_store_without_schema_is_a_clear_error(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["stats", "--json"])
+    assert result.exit_code == 2, result.output
+    assert "cannot read the store" in result.output and "db upgrade" in result.output
+
+
 def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -133,7 +139,9 @@ def test_serve_end_to_end_and_sigterm(env: dict[str, str], relay: tuple[Relay, i
             client.mail("ann@example.org")
             assert client.rcpt("stranger@set.test")[0] == 550
         deadline = time.monotonic() + 30
-        while (stats := _stats())["pending"] or len(handler.received) < 2:
+        # the relay hears a reply a moment before the sender records it as sent
+        while ((stats := _stats())["pending"] or len(handler.received) < 2
+               or stats["replies"]["sent"] < 2):
             assert time.monotonic() < deadline, stats
             time.sleep(0.2)
         assert (stats["messages"], stats["cases"], stats["auto_answered"], stats["ignored"],

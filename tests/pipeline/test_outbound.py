@@ -104,6 +104,19 @@ def test_sent_through_the_relay(engine: Engine, tmp_path: Path, content: Content
     assert send_due_replies(engine=engine, settings=settings, now=NOW) == 0  # not twice
 
 
+def test_the_whole_queue_goes_in_one_call_over_one_connection(
+        sqlite_engine: Engine, tmp_path: Path, content: Content,
+        relay: tuple[Relay, int]) -> None:
+    """The sender must keep up with the intake: not one small batch per wake-up."""
+    handler, port = relay
+    settings = _settings(tmp_path, port)
+    ids = [_queue(sqlite_engine, settings, content) for _ in range(7)]
+    assert send_due_replies(engine=sqlite_engine, settings=settings, now=NOW, batch=3) == 7
+    assert len(handler.received) == 7
+    assert {_reply(sqlite_engine, pk).status for pk in ids} == {"sent"}
+    assert send_due_replies(engine=sqlite_engine, settings=settings, now=NOW, batch=3) == 0
+
+
 def test_relay_down_retries_with_backoff_never_drops(sqlite_engine: Engine, tmp_path: Path,
                                                      content: Content,
                                                      relay: tuple[Relay, int]) -> None:

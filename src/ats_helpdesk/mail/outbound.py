@@ -30,10 +30,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 from sqlalchemy import Engine, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from ats_helpdesk.config import Settings
-from ats_helpdesk.store.db import session_scope
+from ats_helpdesk.store.db import session_scope, write_lock
 from ats_helpdesk.store.models import Outbound
 from ats_helpdesk.store.replies import mark_reply_attempt_failed, mark_reply_sent
 
@@ -160,17 +160,42 @@ def _text_part(text: str, subtype: str) -> MIMEText:
 
 
 Transport = Callable[[Outbound], None]
+SEND_BATCH = 50
+
+
+class RelayConnection:
+    """Sends replies through the relay at ``ATS_RELAY_HOST:ATS_RELAY_PORT``, one SMTP
+    connection for a whole batch (a new connection per reply costs a TCP and EHLO
+    round trip each). After any error the connection is dropped and the next reply
+    opens a fresh one, so one refused reply cannot poison the rest."""
+
+    def __init__(self, settings: Settings, *, timeout: float = 30.0) -> None:
+        self.settings, self.timeout = settings, timeout
+        self.smtp: smtplib.SMTP | None = None
+
+    def __call__(self, reply: Outbound) -> None:
+        assert self.settings.relay_host is not None
+        if self.smtp is None:
+            self.smtp = smtplib.SMTP(self.settings.relay_host, self.settings.relay_port,
+                                     timeout=self.timeout)
+        try:
+            self.smtp.sendmail(self.settings.from_address, [reply.to_addr], reply.raw)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        smtp, self.smtp = self.smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
 
 
 def relay_transport(settings: Settings, *, timeout: float = 30.0) -> Transport:
     """Send one reply through the relay (raises smtplib errors)."""
-
-    def send(reply: Outbound) -> None:
-        assert settings.relay_host is not None
-        with smtplib.SMTP(settings.relay_host, settings.relay_port, timeout=timeout) as smtp:
-            smtp.sendmail(settings.from_address, [reply.to_addr], reply.raw)
-
-    return send
+    return RelayConnection(settings, timeout=timeout)
 
 
 def _is_permanent(error: Exception) -> bool:
@@ -181,19 +206,23 @@ def _is_permanent(error: Exception) -> bool:
     return isinstance(code, int) and code >= 500
 
 
-def lease_due_replies(*, engine: Engine, now: datetime, limit: int = 20) -> list[Outbound]:
+def lease_due_replies(*, engine: Engine, now: datetime, limit: int = SEND_BATCH) -> list[Outbound]:
     """Take due replies for this sender: each is leased by a conditional UPDATE, so two
-    senders never both take one, and no lock is held while talking to the relay."""
-    taken = []
-    with session_scope(engine) as session:
+    senders never both take one, and no lock is held while talking to the relay.
+    One short write transaction for the whole batch (on SQLite under the store's
+    write lock, so it queues behind the intake instead of sleeping on SQLITE_BUSY)."""
+    with Session(engine) as session:
         due = session.exec(
             select(Outbound.id, Outbound.next_attempt_at)
             .where(Outbound.status == "queued", col(Outbound.next_attempt_at) <= now)
             .order_by(col(Outbound.next_attempt_at), col(Outbound.id))
             .limit(limit)
         ).all()
-    for reply_id, due_at in due:
-        with session_scope(engine) as session:
+    if not due:
+        return []
+    taken = []
+    with write_lock(engine), session_scope(engine) as session:
+        for reply_id, due_at in due:
             result = session.exec(  # type: ignore[call-overload]
                 update(Outbound)
                 .where(Outbound.id == reply_id, Outbound.status == "queued",  # type: ignore[arg-type]
@@ -206,26 +235,45 @@ def lease_due_replies(*, engine: Engine, now: datetime, limit: int = 20) -> list
 
 
 def send_due_replies(
-    *, engine: Engine, settings: Settings, now: datetime, transport: Transport | None = None
+    *, engine: Engine, settings: Settings, now: datetime, transport: Transport | None = None,
+    batch: int = SEND_BATCH,
 ) -> int:
-    """Send every due reply once; returns how many the relay accepted."""
+    """Send every due reply once; returns how many the relay accepted.
+
+    Works through the queue in leased batches until nothing due is left, so the
+    sender keeps up with the intake (one lease commit per batch, one relay
+    connection; each result is committed as soon as the relay has answered). A
+    reply that fails is rescheduled (or failed), so it is not due again in this
+    call and the loop ends even with the relay down."""
+    own = transport is None
     if transport is None:
         if not settings.relay_host:
             return 0  # no relay configured: replies wait in the queue, never dropped
         transport = relay_transport(settings)
     sent = 0
-    for reply in lease_due_replies(engine=engine, now=now):
-        try:
-            transport(reply)
-        except (smtplib.SMTPException, OSError) as error:
-            logger.warning("reply %s not sent (attempt %d): %s", reply.id, reply.attempts + 1,
-                           error)
-            with session_scope(engine) as session:
-                row = session.get(Outbound, reply.id)
-                mark_reply_attempt_failed(session=session, reply=row, error=str(error), now=now,
-                                          permanent=_is_permanent(error))
-            continue
-        with session_scope(engine) as session:
-            mark_reply_sent(session=session, reply=session.get(Outbound, reply.id), now=now)
-        sent += 1
-    return sent
+    try:
+        while True:
+            replies = lease_due_replies(engine=engine, now=now, limit=batch)
+            for reply in replies:
+                error: Exception | None = None
+                try:
+                    transport(reply)
+                except (smtplib.SMTPException, OSError) as failure:
+                    logger.warning("reply %s not sent (attempt %d): %s", reply.id,
+                                   reply.attempts + 1, failure)
+                    error = failure
+                # recorded at once, reply by reply: a crash now re-sends at most this one
+                with write_lock(engine), session_scope(engine) as session:
+                    row = session.get(Outbound, reply.id)
+                    assert row is not None
+                    if error is None:
+                        mark_reply_sent(session=session, reply=row, now=now)
+                        sent += 1
+                    else:
+                        mark_reply_attempt_failed(session=session, reply=row, error=str(error),
+                                                  now=now, permanent=_is_permanent(error))
+            if len(replies) < batch:
+                return sent
+    finally:
+        if own and isinstance(transport, RelayConnection):
+            transport.close()
