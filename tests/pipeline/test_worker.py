@@ -54,11 +54,15 @@ def _mixed_burst(engine: Engine, count: int) -> None:
                                    sender=f"Member {n} <m{n}@example.org>"))
 
 
-def _run_workers(url: str, model_dir: Path, tmp_path: Path, count: int) -> list[list[int]]:
+def _run_workers(url: str, model_dir: Path, tmp_path: Path, count: int,
+                 batch: int = 5) -> list[list[int]]:
+    """``count`` worker processes draining the queue in batches of ``batch`` (several
+    claims held in one transaction, as ``serve``'s workers do)."""
     go = tmp_path / "go"
     procs = [
         subprocess.Popen([sys.executable, str(WORKER), url, str(model_dir), INBOX, FROM_ADDRESS,
-                          str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          str(go), str(batch)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
         for _ in range(count)
     ]
     for proc in procs:  # every worker has loaded the model before any starts

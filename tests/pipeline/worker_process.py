@@ -1,5 +1,6 @@
-"""A triage worker process for the concurrency tests: drains the queue, prints the ids
-of the messages it triaged as JSON. Usage: worker_process.py URL DATA_DIR INBOX FROM GO_FILE
+"""A triage worker process for the concurrency tests: drains the queue in batches, prints
+the ids of the messages it triaged as JSON.
+Usage: worker_process.py URL DATA_DIR INBOX FROM GO_FILE [BATCH]
 (waits until GO_FILE exists, so that every worker starts at the same moment)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from ats_helpdesk.config import Settings
 from ats_helpdesk.services import load_services
 from ats_helpdesk.store.db import make_engine
-from ats_helpdesk.worker import triage_next
+from ats_helpdesk.worker import BATCH, triage_batch
 
 
 def main() -> None:
@@ -26,13 +27,15 @@ def main() -> None:
     while not Path(go_file).exists():
         time.sleep(0.01)
     done: list[int] = []
-    while True:
-        result = triage_next(engine=engine, services=services, clock=lambda: datetime.now(UTC))
-        if result is False:
+    batch = int(sys.argv[6]) if len(sys.argv) > 6 else BATCH
+    while True:  # the path serve's workers take: batches of claims in one transaction
+        results = triage_batch(engine=engine, services=services,
+                               clock=lambda: datetime.now(UTC), batch=batch)
+        if not results:
             break
-        if result is True:
+        if any(result is True or result is False for result in results):
             raise SystemExit("a triage failed")
-        done.append(result.message)
+        done += [result.message for result in results]
     engine.dispose()
     print(json.dumps(done))
 
