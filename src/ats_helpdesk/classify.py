@@ -24,7 +24,6 @@ import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -152,11 +151,16 @@ def read_feedback(path: Path) -> list[TrainingText]:
 
 
 def training_key(content: Content, models_dir: Path, config: ModelConfig | None = None) -> str:
-    """SHA-256 over the training files, the feedback file and the code version."""
+    """SHA-256 over the training files, the feedback file, the code version and the knobs.
+
+    The scikit-learn version is not in the key: a saved model is plain arrays that
+    prediction reads without scikit-learn, so it stays valid across upgrades, and
+    looking the version up (``importlib.metadata``) cost ~20 ms of every start-up.
+    """
     digest = hashlib.sha256()
     config = config or ModelConfig()
     training = (config.c, config.calibration_folds, config.case_weight)
-    digest.update(f"model {MODEL_VERSION} sklearn {version('scikit-learn')} {training}\n".encode())
+    digest.update(f"model {MODEL_VERSION} {training}\n".encode())
     for path in iter_example_files(content.intents, "train"):
         digest.update(path.relative_to(content.intents).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")

@@ -1,22 +1,26 @@
-"""Measuring the intent model on the labelled test split (``eval intents``).
+"""Measuring the intent model on labelled emails (``eval intents``).
 
 Sits beside ``classify``: it runs a trained :class:`~ats_helpdesk.classify.IntentModel`
-over ``intents/test`` and reports per-intent precision, recall and F1, macro-F1,
-the confusion matrix and the misclassified examples, so a change to the model or
-to the training data is judged on the same held-apart emails every time.
+over ``intents/test`` (or a labelled JSONL file, such as the independently written
+``tests/data/held_out_intents*.jsonl``) through :func:`classify_mails`, the same
+path ``classify --jsonl`` takes (loop guards, then the model), and reports
+per-intent precision, recall and F1, macro-F1, the confusion matrix and the
+misclassified examples, so a change to the model or to the training data is
+judged on the same held-apart emails every time.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+from pathlib import Path
 
 from ats_helpdesk.classify import IntentModel
+from ats_helpdesk.classify_mail import MailIn, classify_mails, parse_mail_date
 from ats_helpdesk.intents import CASE_INTENTS, INTENTS, Example
 
-__all__ = ["IntentReport", "IntentScore", "Miss", "evaluate_intents"]
+__all__ = ["IntentReport", "IntentScore", "Miss", "evaluate_intents", "load_labelled_jsonl"]
 
 
 @dataclass(frozen=True)
@@ -74,21 +78,88 @@ class IntentReport:
         }
 
 
+def load_labelled_jsonl(path: Path) -> list[Example]:
+    """Examples from a JSONL file of ``{"id", "from", "date", "subject", "body", "intent"}``.
+
+    The format ``classify --jsonl`` reads plus the label, so an outside test set
+    is measured exactly as it would be classified. ``ValueError`` names the line
+    and field of the first bad line (a test set with a bad label is not measured).
+    """
+    examples: list[Example] = []
+    text = path.read_text(encoding="utf-8")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}: line {number}: not valid JSON: {error}") from None
+        if not isinstance(item, dict):
+            raise ValueError(f"{path}: line {number}: a line must be a JSON object")
+        for name in ("subject", "body", "from", "date"):
+            if item.get(name) is not None and not isinstance(item[name], str):
+                raise ValueError(f"{path}: line {number}: field '{name}': must be a string")
+        if not isinstance(item.get("body"), str):
+            raise ValueError(f"{path}: line {number}: field 'body': missing")
+        if item.get("intent") not in INTENTS:
+            raise ValueError(
+                f"{path}: line {number}: field 'intent': {item.get('intent')!r} is not one of "
+                + ", ".join(INTENTS)
+            )
+        headers = item.get("headers") or {}
+        if not isinstance(headers, dict):
+            raise ValueError(f"{path}: line {number}: field 'headers': must be an object")
+        examples.append(
+            Example(
+                id=str(item.get("id", number)),
+                intent=item["intent"],
+                split="file",
+                subject=item.get("subject") or "",
+                body=item["body"],
+                source=f"{path.name}:{number}",
+                from_addr=item.get("from") or "",
+                date=item.get("date") or "",
+                headers={str(k): str(v) for k, v in headers.items()},
+            )
+        )
+    return examples
+
+
+def _mail(example: Example) -> MailIn:
+    try:
+        sent_at = parse_mail_date(example.date) if example.date else None
+    except ValueError:
+        sent_at = None  # the date only matters for facts, not for the intent
+    return MailIn(
+        id=example.id,
+        subject=example.subject,
+        body=example.body,
+        from_addr=example.from_addr,
+        sent_at=sent_at,
+        headers=example.headers,
+    )
+
+
 def evaluate_intents(model: IntentModel, examples: Sequence[Example]) -> IntentReport:
-    """Classify every example and compare with its folder's label."""
-    results = model.classify_many((e.subject, e.body) for e in examples)
+    """Classify every example as ``classify --jsonl`` would and compare with its label."""
+    results = [r.classification for r in classify_mails(model, [_mail(e) for e in examples])]
     expected = [e.intent for e in examples]
     predicted = [r.intent for r in results]
     labels = tuple(i for i in INTENTS if i in set(expected) | set(predicted))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        expected, predicted, labels=list(labels), zero_division=0
-    )
-    scores = tuple(
-        IntentScore(label, float(p), float(r), float(f), int(n))
-        for label, p, r, f, n in zip(labels, precision, recall, f1, support, strict=True)
-    )
+    position = {label: n for n, label in enumerate(labels)}
+    matrix = [[0] * len(labels) for _ in labels]
+    for want, got in zip(expected, predicted, strict=True):
+        matrix[position[want]][position[got]] += 1
+    scores = []
+    for n, label in enumerate(labels):
+        hits = matrix[n][n]
+        support = sum(matrix[n])
+        called = sum(row[n] for row in matrix)
+        precision = hits / called if called else 0.0
+        recall = hits / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        scores.append(IntentScore(label, precision, recall, f1, support))
     present = [s for s in scores if s.support > 0]
-    matrix = confusion_matrix(expected, predicted, labels=list(labels))
     misses = tuple(
         Miss(e.id, e.source, e.intent, r.intent, r.confidence, r.needs_review)
         for e, r in zip(examples, results, strict=True)
@@ -97,10 +168,10 @@ def evaluate_intents(model: IntentModel, examples: Sequence[Example]) -> IntentR
     total = len(examples)
     return IntentReport(
         labels=labels,
-        scores=scores,
+        scores=tuple(scores),
         macro_f1=sum(s.f1 for s in present) / len(present) if present else 0.0,
         accuracy=(total - len(misses)) / total if total else 0.0,
-        confusion=tuple(tuple(int(v) for v in row) for row in matrix),
+        confusion=tuple(tuple(row) for row in matrix),
         misses=misses,
         review_rate=sum(r.needs_review for r in results) / total if total else 0.0,
         total=total,

@@ -17,8 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 __all__ = [
     "CASE_INTENTS",
     "INTENTS",
@@ -166,6 +164,8 @@ def _rel(path: Path, intents_dir: Path) -> str:
 def _read_file(
     path: Path, intent: str, split: str, source: str
 ) -> tuple[list[Example], list[ExampleError]]:
+    import yaml  # here, not at the top: `classify` only hashes these files (~15 ms of start-up)
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
