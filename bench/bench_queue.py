@@ -36,6 +36,7 @@ from ats_helpdesk.store.models import Case, CaseEvent, Message
 from ats_helpdesk.store.search_text import index_messages
 from ats_helpdesk.web.app import create_app
 from ats_helpdesk.web.case_view import search_text_of
+from ats_helpdesk.web.queue_query import DUE_STATES
 from ats_helpdesk.web.security import hash_password
 
 NOW = datetime(2025, 3, 10, 10, 0, tzinfo=UTC)
@@ -194,6 +195,7 @@ def main() -> None:
             ("queue, random page", lambda i: f"/queue?page={rng.randrange(1, pages)}"),
             ("queue, intent filter", lambda i: f"/queue?intent={INTENTS[i % 6]}"),
             ("queue, late + review", lambda i: "/queue?late=1&needs_review=1"),
+            ("queue, deadline filter", lambda i: f"/queue?due={DUE_STATES[i % 5]}"),
             ("queue, search text", lambda i: f"/queue?q={rng.choice(WORDS)}+{rng.choice(WORDS)}"),
             ("queue, search member", lambda i: f"/queue?q=member{rng.randrange(1, args.cases)}%40"),
             ("case page", lambda i: f"/cases/{rng.randrange(1, args.cases)}"),

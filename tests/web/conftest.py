@@ -173,7 +173,10 @@ def make_case(engine: Engine) -> MakeCase:
         dates: dict[str, date | None] | None = None,
         status: str = "new",
         received: datetime = NOW,
+        decision: CaseDates | None = None,
     ) -> int:
+        """A case on one stored message; ``decision`` (e.g. from ``decide_case_dates``)
+        replaces the test's stand-in rule, dates and explanation."""
         raw = raw_mail(
             subject=subject,
             body=body,
@@ -205,7 +208,8 @@ def make_case(engine: Engine) -> MakeCase:
                 member_name=member_name,
                 needs_review=needs_review,
                 facts=facts or {},
-                dates=CaseDates(
+                dates=decision
+                or CaseDates(
                     rule=rule,
                     dates=dates,
                     due_date=due,

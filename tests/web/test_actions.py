@@ -6,6 +6,7 @@ import json
 from datetime import date
 from email import message_from_bytes, policy
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -261,7 +262,7 @@ def test_facts_as_triage_stores_them_are_shown_and_used(agent, make_case, engine
     }
     case_id = make_case(intent="objection", facts=facts)
     page = client.get(f"/cases/{case_id}").text
-    assert "M12345" in page and "2020-12-18 (outcome received): “on 18 December”" in page
+    assert "M12345" in page and "Fri 18 Dec 2020 (outcome received): “on 18 December”" in page
     # a staff edit of another field recomputes with the role found in the mail
     response = client.post(
         f"/cases/{case_id}/facts",
@@ -270,3 +271,42 @@ def test_facts_as_triage_stores_them_are_shown_and_used(agent, make_case, engine
     assert response.status_code == 303
     case = get_case_row(engine, case_id)
     assert case.dates["window_closes"] == "2021-01-06" and case.in_time is True
+
+
+@pytest.mark.slow
+def test_next_train_learns_from_a_reclassification(
+    agent, make_case, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reclassify in the app, then the real ``ats-helpdesk train`` trains on it.
+
+    The feedback line is part of the training set and of the training key, so the
+    command trains a new model (it does not report the old one as up to date)."""
+    from click.testing import CliRunner
+
+    from ats_helpdesk.classify import TrainingText, training_key, training_texts
+    from ats_helpdesk.cli import main
+
+    settings = app.state.settings
+    content = app.state.content
+    models = settings.data_dir / "models"
+    before = training_key(content, models)
+    client, token = agent
+    case_id = make_case(
+        subject="Direct debit date",
+        body="Please move my direct debit to the 15th of the month.",
+        intent="extension_request",
+    )
+    client.post(f"/cases/{case_id}/reclassify", data={"csrf_token": token, "intent": "other"})
+    after = training_key(content, models)
+    assert after != before
+    assert (
+        TrainingText(
+            "Direct debit date", "Please move my direct debit to the 15th of the month.", "other"
+        )
+        in training_texts(content, models)
+    )
+    monkeypatch.setenv("ATS_DATA_DIR", str(settings.data_dir))
+    result = CliRunner().invoke(main, ["train"])
+    assert result.exit_code == 0, result.output
+    assert f"intent model {after[:16]}: trained in" in result.output
+    assert (models / f"intents-{after[:16]}.npz").is_file()

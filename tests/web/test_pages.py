@@ -71,3 +71,85 @@ def test_deadlines_met_and_missed(engine, make_case) -> None:
     assert sum(p.met for p in d.deadlines) == 1
     assert sum(p.missed for p in d.deadlines) == 2
     assert d.open_total == 2
+
+
+def test_api_reference_is_served_here_not_from_a_cdn(agent, client: TestClient) -> None:
+    """``/docs`` lists every API operation from the OpenAPI schema, with no outside script."""
+    client, _ = agent
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "<script" not in page.text and "cdn" not in page.text.lower()
+    schema = client.get("/openapi.json").json()
+    for path, item in schema["paths"].items():
+        for method in item:
+            assert f'{method.upper()}</span> <code>{path}</code>' in page.text, (method, path)
+    assert "<code>assignee_id</code>" in page.text  # a request body's fields
+    assert "<code>needs_review</code>" in page.text  # a query parameter
+    assert client.get("/redoc").status_code in (303, 404)  # no second, CDN-based page
+
+
+def test_case_needing_a_date_says_which_one(agent, make_case) -> None:
+    client, _ = agent
+    case_id = make_case(
+        subject="Extension please",
+        intent="extension_request",
+        needs_date=True,
+        body="I had a bereavement and need more time.",
+    )
+    page = client.get(f"/cases/{case_id}").text
+    assert "Needs a date." in page and "<strong>submission deadline</strong>" in page
+    assert '<details class="action" open>' in page  # the fact form is open, ready
+    assert '<option value="submission_deadline" selected>' in page
+    other = make_case(subject="Change of address", intent="other")
+    other_page = client.get(f"/cases/{other}").text
+    assert "No deadline rule applies to this kind of case (Other)." in other_page
+    assert "Needs a date." not in other_page and "Edit a fact" not in other_page
+
+
+def test_dashboard_counts_answers_votes_and_replies(agent, make_case, engine) -> None:
+    from sqlmodel import Session, select
+
+    from ats_helpdesk.store.models import AnswerFeedback, AnswerLog, Outbound
+
+    from .conftest import NOW
+
+    client, token = agent
+    with Session(engine) as session:
+        for i, (channel, answered) in enumerate(
+            [("widget", True), ("widget", True), ("widget", False), ("email", True)]
+        ):
+            log = AnswerLog(
+                channel=channel,
+                question=f"q{i}",
+                faq_id="fees",
+                confidence=0.9,
+                answered=answered,
+                created_at=NOW,
+            )
+            session.add(log)
+            session.flush()
+            session.add(AnswerFeedback(answer_log_id=log.id, helpful=i != 1, created_at=NOW))
+        session.commit()
+    case_id = make_case(due=date(2025, 3, 12))
+    client.post(
+        f"/cases/{case_id}/reply",
+        data={
+            "csrf_token": token,
+            "to": "member@example.org",
+            "subject": "Re: your objection",
+            "body": "Dear member, we have your form.",
+            "action": "send",
+        },
+    )
+    d = client.get("/api/dashboard").json()
+    answers = {a["channel"]: a for a in d["answers"]}
+    assert answers["widget"] == {
+        "channel": "widget", "given": 2, "handed_over": 1, "helpful": 2, "not_helpful": 1
+    }
+    assert answers["email"]["given"] == 1 and answers["email"]["helpful"] == 1
+    assert d["replies"]["staff_reply"]["queued"] == 1
+    with Session(engine) as session:
+        assert len(session.exec(select(Outbound)).all()) == 1
+    page = client.get("/dashboard").text
+    assert "Staff reply" in page and "Widget" in page

@@ -26,12 +26,13 @@ def test_most_urgent_first_with_badges(agent, make_case) -> None:
     assert _ids(client) == [overdue, today, week, later, none]
     states = [c["deadline_state"] for c in client.get("/api/cases").json()["cases"]]
     assert states == ["overdue", "today", "week", "later", "none"]
-    page = client.get("/queue").text
+    rows = client.get("/queue").text.split("<tbody>", 1)[1]  # the table, not the filters
     order = [
-        page.index(label)
+        rows.index(label)
         for label in ("Overdue<", "Due today<", "Due this week<", "Later<", "No date<")
     ]
     assert order == sorted(order)
+    assert "2 days overdue" in rows and "in 3 days" in rows and "due today" in rows
 
 
 def test_this_week_counts_working_days(agent, make_case) -> None:
@@ -102,3 +103,46 @@ def test_queue_is_the_home_page_after_sign_in(client: TestClient) -> None:
 
     sign_in(client)
     assert client.get("/").headers["location"] == "/queue"
+
+
+def test_deadline_state_counts_and_filter(agent, make_case) -> None:
+    client, _ = agent
+    overdue = [make_case(subject=f"late {i}", due=TODAY - timedelta(days=i + 1)) for i in range(3)]
+    today = make_case(subject="today", intent="appeal", due=TODAY)
+    week = make_case(subject="week", due=TODAY + timedelta(days=2))
+    make_case(subject="later", due=TODAY + timedelta(days=40))
+    undated = make_case(subject="undated", intent="extension_request", needs_date=True)
+    make_case(subject="closed long ago", due=TODAY - timedelta(days=30), status="closed")
+    data = client.get("/api/cases").json()
+    assert data["state_counts"] == {"overdue": 3, "today": 1, "week": 1, "later": 1, "none": 1}
+    assert set(_ids(client, due="overdue")) == set(overdue)
+    assert _ids(client, due="today") == [today]
+    assert _ids(client, due="week") == [week]
+    assert _ids(client, due="none") == [undated]
+    # a closed case is never "overdue", whatever the status filter
+    assert set(_ids(client, due="overdue", status="all")) == set(overdue)
+    # the intent counts follow the deadline filter, the state counts follow the intent
+    assert client.get("/api/cases", params={"due": "today"}).json()["intent_counts"] == {
+        "appeal": 1
+    }
+    by_intent = client.get("/api/cases", params={"intent": "appeal"}).json()["state_counts"]
+    assert by_intent == {"overdue": 0, "today": 1, "week": 0, "later": 0, "none": 0}
+    # the same through the search path (one query, counted in Python)
+    searched = client.get("/api/cases", params={"q": "late", "due": "overdue"}).json()
+    assert searched["total"] == 3 and searched["state_counts"]["overdue"] == 3
+    assert client.get("/api/cases", params={"due": "soon"}).status_code == 422
+    # the filter form sends every field, empty ones too: "" means any deadline
+    form = client.get("/queue", params={"q": "", "intent": "", "due": "", "assignee": ""})
+    assert form.status_code == 200 and form.text.count("<tr class=") == 7
+    page = client.get("/queue", params={"due": "overdue"}).text
+    assert "Show every deadline" in page and 'href="/queue?due=today' in page
+    assert "Needs a date" in client.get("/queue", params={"due": "none"}).text
+
+
+def test_queue_dates_read_as_london_time(agent, make_case) -> None:
+    from datetime import UTC, datetime
+
+    client, _ = agent
+    case_id = make_case(subject="summer", received=datetime(2025, 7, 1, 23, 30, tzinfo=UTC))
+    page = client.get(f"/cases/{case_id}").text
+    assert "02 Jul 2025 00:30" in page  # 23:30 UTC is half past midnight BST

@@ -208,8 +208,21 @@ def test_tampered_cookie_is_refused(agent) -> None:
 
 def test_sign_out_ends_the_session(agent) -> None:
     client, token = agent
+    copy = client.cookies[SESSION_COOKIE]  # e.g. another tab, or a cookie someone copied
     assert client.post("/logout", data={"csrf_token": token}).status_code == 303
     assert client.get("/queue").status_code == 303
+    client.cookies.set(SESSION_COOKIE, copy)
+    assert client.get("/queue").status_code == 303  # the session itself has ended
+    assert client.get("/api/cases").status_code == 401
+
+
+def test_api_sign_out_ends_the_session(agent) -> None:
+    client, token = agent
+    copy = client.cookies[SESSION_COOKIE]
+    assert client.delete("/api/session").status_code == 403  # needs its CSRF token too
+    assert client.delete("/api/session", headers={"X-CSRF-Token": token}).status_code == 204
+    client.cookies.set(SESSION_COOKIE, copy)
+    assert client.get("/api/cases").status_code == 401
 
 
 def test_disabled_account_is_signed_out_at_once(agent, engine: Engine) -> None:
@@ -232,6 +245,35 @@ def test_login_rate_limit(client: TestClient) -> None:
     assert blocked.status_code == 429
     assert int(blocked.headers["retry-after"]) > 0
     assert SESSION_COOKIE not in blocked.headers.get("set-cookie", "")
+
+
+def test_login_limit_per_client_address_across_accounts(client: TestClient) -> None:
+    """One address trying many accounts is stopped, even at a right password."""
+    token = csrf_from(client.get("/login").text)
+    for i in range(5):
+        bad = client.post(
+            "/login",
+            data={"email": f"guess{i}@set.test", "password": "x" * 12, "csrf_token": token},
+        )
+        assert bad.status_code == 400
+    blocked = client.post(
+        "/login", data={"email": AGENT, "password": PASSWORD, "csrf_token": token}
+    )
+    assert blocked.status_code == 429
+
+
+def test_api_sign_in_is_rate_limited_too(client: TestClient) -> None:
+    token = client.get("/api/session").json()["csrf_token"]
+    headers = {"X-CSRF-Token": token}
+    for _ in range(5):
+        response = client.post(
+            "/api/session", json={"email": AGENT, "password": "wrong!"}, headers=headers
+        )
+        assert response.status_code == 401
+    response = client.post(
+        "/api/session", json={"email": AGENT, "password": PASSWORD}, headers=headers
+    )
+    assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
 
 
 def test_unknown_and_wrong_password_look_the_same(client: TestClient) -> None:

@@ -74,11 +74,11 @@ def _user_loader(engine: Engine) -> Callable[[int], StaffUser | None]:
 
 
 def _add_staff_routers(app: FastAPI) -> None:
-    from ats_helpdesk.web.routes import api, auth, cases, dashboard, queue, users
+    from ats_helpdesk.web.routes import api, api_docs, auth, cases, dashboard, queue, users
 
     include_public_router(app, auth.public_router)
     csrf = [Depends(check_csrf)]
-    for module in (auth, queue, cases, dashboard, users):
+    for module in (auth, queue, cases, dashboard, users, api_docs):
         app.include_router(module.router, dependencies=csrf)
     app.include_router(api.router, prefix="/api", dependencies=csrf)
 
@@ -131,6 +131,9 @@ def create_app(
         title="ATS helpdesk — staff",
         summary="Staff case queue for the SET ATS membership inbox (issue 6).",
         version="1",
+        # /docs is our own page (routes/api_docs.py): Swagger UI would load from a CDN
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine

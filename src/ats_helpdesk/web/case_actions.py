@@ -49,6 +49,30 @@ def editable_facts(intent: str) -> list[str]:
     return names
 
 
+def missing_facts(case: Case) -> list[list[str]]:
+    """For a case without a decision: what each of its rules still needs to decide.
+
+    One list per rule that could decide the intent (an appeal has two), naming the
+    required facts that neither the mail, staff, nor the message date supplied; the
+    case page tells staff exactly which date to find (and the cohort file may fill
+    it in for the member's cohort)."""
+    if case.rule or case.intent not in INTENT_RULES:
+        return []
+    from ats_helpdesk.case_dates import rule_facts
+
+    known = rule_facts(_revive_dates(case.facts or {}))
+    missing: list[list[str]] = []
+    for spec in INTENT_RULES[case.intent]:
+        needed = [
+            name
+            for name in spec.required
+            if name not in known and name != spec.message_date_role
+        ]
+        if needed:
+            missing.append(needed)
+    return missing
+
+
 def parse_fact(name: str, value: str) -> str | bool | None:
     """A fact value from the form: a date (kept as ISO text), yes/no for flags, or blank."""
     value = value.strip()

@@ -47,6 +47,7 @@ class ThreadItem:
     html: Markup | None = None
     status: str | None = None
     attachments: tuple[AttachmentView, ...] = ()
+    kind: str | None = None  # outbound: acknowledgement, auto_answer, staff_reply, ...
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ def _outbound(row: Outbound, from_address: str) -> ThreadItem:
         subject=row.subject,
         text=text,
         status=row.status,
+        kind=row.kind,
     )
 
 
@@ -181,6 +183,18 @@ def _label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+def _show_value(value: Any) -> Any:
+    """ISO dates as staff read dates elsewhere on the page (Tue 10 Nov 2026); flags as yes/no."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return date.fromisoformat(value).strftime("%a %d %b %Y")
+        except ValueError:
+            return value
+    return value
+
+
 def facts_of(case: Case) -> list[FactView]:
     """What facts.extract_facts found (as triage stored it), and what staff set since.
 
@@ -193,16 +207,16 @@ def facts_of(case: Case) -> list[FactView]:
     for name, value in sorted(facts.items()):
         if value is None or value == "" or isinstance(value, dict | list):
             continue
-        shown.append(FactView(name, _label(name), value))
+        shown.append(FactView(name, _label(name), _show_value(value)))
     if isinstance(roles, dict):
         for role, value in sorted(roles.items()):
             if role not in facts and value is not None:
-                shown.append(FactView(role, _label(role), value))
+                shown.append(FactView(role, _label(role), _show_value(value)))
     if isinstance(found_dates, list):
         for item in found_dates:
             if isinstance(item, dict) and item.get("date"):
                 role = item.get("role") or "unknown"
-                text = f"{item['date']} ({_label(str(role)).lower()})"
+                text = f"{_show_value(item['date'])} ({_label(str(role)).lower()})"
                 if item.get("text"):
                     text += f": “{item['text']}”"
                 shown.append(FactView("date", "Date in the mail", text))

@@ -149,13 +149,12 @@ class SignInGate:
 
 
 # Staff pages load only their own CSS and script; member HTML that slipped past nh3
-# still could not run script or load a remote image. /docs loads Swagger UI from a
-# CDN (FastAPI's default), so it keeps FastAPI's own page without this policy.
+# still could not run script or load a remote image. Every page has it, /docs too
+# (the API reference is rendered here, not by Swagger UI from a CDN).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-_NO_CSP_PATHS = ("/docs", "/redoc")
 
 
 class SecurityHeaders:
@@ -168,8 +167,6 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        add_csp = not scope.get("path", "").startswith(_NO_CSP_PATHS)
-
         async def send_with_headers(message: dict) -> None:  # type: ignore[type-arg]
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
@@ -178,8 +175,7 @@ class SecurityHeaders:
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
                 ]
-                if add_csp:
-                    extra.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+                extra.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
                 headers += [(k, v) for k, v in extra if k not in names]
                 message = {**message, "headers": headers}
             await send(message)

@@ -16,6 +16,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from ats_helpdesk.web.security import CSRF_FIELD
+from ats_helpdesk.workdays import LONDON
 
 BADGES: dict[str, str] = {
     "overdue": "Overdue",
@@ -45,16 +46,44 @@ def format_date(value: date | datetime | None, fmt: str = "%a %d %b %Y") -> str:
 
 
 def format_datetime(value: datetime | None) -> str:
+    """Times as staff in England read them: London wall-clock time (GMT or BST)."""
     if value is None:
         return "—"
+    if value.tzinfo is not None:
+        value = value.astimezone(LONDON)
     return value.strftime("%d %b %Y %H:%M")
+
+
+def due_words(days: int | None) -> str:
+    """``-3`` -> ``3 days overdue``; ``0`` -> ``due today``; ``4`` -> ``in 4 days``."""
+    if days is None:
+        return ""
+    if days < 0:
+        return f"{-days} day{'s' if days < -1 else ''} overdue"
+    if days == 0:
+        return "due today"
+    if days == 1:
+        return "due tomorrow"
+    return f"in {days} days"
+
+
+def badge_label(state: str, needs_date: bool = False) -> str:
+    """The badge text; an undated case that is waiting for a date says so."""
+    if state == "none" and needs_date:
+        return "Needs a date"
+    return BADGES.get(state, state)
 
 
 def humanise(name: str | None) -> str:
     """``extension_request`` -> ``Extension request`` for labels."""
     if not name:
         return "—"
+    if name.lower() in _ACRONYMS:
+        return _ACRONYMS[name.lower()]
     return name.replace("_", " ").capitalize()
+
+
+_ACRONYMS = {"faq": "FAQ", "ast_review": "AST review"}
 
 
 def make_templates(template_dir: Path) -> Jinja2Templates:
@@ -68,4 +97,6 @@ def make_templates(template_dir: Path) -> Jinja2Templates:
     env.filters["date"] = format_date
     env.filters["datetime"] = format_datetime
     env.filters["humanise"] = humanise
+    env.filters["due_words"] = due_words
+    env.globals["badge_label"] = badge_label
     return Jinja2Templates(env=env, context_processors=[_page_context])

@@ -72,12 +72,40 @@ class SessionData:
 
 
 class Sessions:
-    """Signs and reads the session cookie; derives the CSRF token of a session."""
+    """Signs and reads the session cookie; derives the CSRF token of a session.
 
-    def __init__(self, secret: str, *, max_age: int = SESSION_MAX_AGE) -> None:
+    Sessions live in the signed cookie, so signing out must also remember the
+    session id as ended: a copy of the cookie (another tab, a shared machine's
+    browser history, a proxy log) is refused from then on, not only deleted from
+    the browser that signed out. Ended ids are kept in memory until the cookie
+    would have expired anyway (one web process; a restart forgets them — see
+    docs/staff-app.md).
+    """
+
+    def __init__(
+        self,
+        secret: str,
+        *,
+        max_age: int = SESSION_MAX_AGE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._serializer = URLSafeTimedSerializer(secret, salt="ats-session")
         self._csrf_key = hashlib.sha256(b"ats-csrf:" + secret.encode()).digest()
         self.max_age = max_age
+        self._clock = clock
+        self._ended: dict[str, float] = {}  # sid -> when it may be forgotten
+        self._lock = threading.Lock()
+
+    def end(self, session: SessionData) -> None:
+        """Sign out: this session id is refused from now on, from any copy of the cookie."""
+        now = self._clock()
+        with self._lock:
+            self._ended = {sid: until for sid, until in self._ended.items() if until > now}
+            self._ended[session.sid] = now + self.max_age
+
+    def is_ended(self, sid: str) -> bool:
+        with self._lock:
+            return sid in self._ended
 
     def new(self, uid: int | None = None) -> SessionData:
         return SessionData(sid=secrets.token_urlsafe(24), uid=uid)
@@ -97,6 +125,8 @@ class Sessions:
             return None
         uid = data.get("uid")
         if uid is not None and (not isinstance(uid, int) or isinstance(uid, bool)):
+            return None
+        if self.is_ended(data["sid"]):
             return None
         return SessionData(sid=data["sid"], uid=uid)
 

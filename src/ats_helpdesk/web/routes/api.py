@@ -43,6 +43,8 @@ class CaseSummary(BaseModel):
     received_at: datetime
     needs_review: bool
     late: bool
+    needs_date: bool
+    days_to_due: int | None = Field(description="Calendar days to the due date (< 0: overdue).")
 
 
 class QueueOut(BaseModel):
@@ -51,6 +53,9 @@ class QueueOut(BaseModel):
     page: int
     pages: int
     intent_counts: dict[str, int]
+    state_counts: dict[str, int] = Field(
+        description="Open cases per deadline state (overdue, today, week, later, none)."
+    )
 
 
 class CaseOut(BaseModel):
@@ -174,6 +179,7 @@ def api_queue(
         page=page.page,
         pages=page.pages,
         intent_counts=dict(page.intent_counts),
+        state_counts=page.state_counts,
     )
 
 

@@ -123,9 +123,17 @@ def login_submit(
     return response
 
 
+def end_session(request: Request) -> None:
+    """Signing out ends the session itself, not just this browser's copy of the cookie."""
+    session = getattr(request.state, "session", None)
+    if session is not None:
+        request.app.state.sessions.end(session)
+
+
 @router.post("/logout", include_in_schema=False)
 def logout(request: Request, user: CurrentUser) -> Response:
     logger.info("user %s signed out", user.id)
+    end_session(request)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -181,8 +189,10 @@ def api_sign_in(request: Request, response: Response, credentials: Credentials) 
 
 
 @router.delete("/api/session", status_code=204)
-def api_sign_out(user: CurrentUser) -> Response:
-    """Sign out."""
+def api_sign_out(request: Request, user: CurrentUser) -> Response:
+    """Sign out (the session is ended: a copy of the cookie no longer works)."""
+    logger.info("user %s signed out", user.id)
+    end_session(request)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -89,6 +89,10 @@ def render_case(
             "case_statuses": CASE_STATUSES,
             "staff": active_staff(session),
             "editable_facts": case_actions.editable_facts(case.intent),
+            "missing_facts": case_actions.missing_facts(case),
+            "days_to_due": (case.due_date - london_date(request.app.state.clock())).days
+            if case.due_date
+            else None,
             "flash": DONE_MESSAGES.get(request.query_params.get("done") or ""),
             "error": error,
         },

@@ -30,7 +30,9 @@ def load_queue(
     # catch the search index (and the snippets) up with mail triaged since the last
     # look; bounded, so a backlog is worked off over a few requests
     index_messages(session=session, extract_text=search_text_of, limit=200)
-    filters = filters.model_copy(update={"intent": filters.intent or None})
+    filters = filters.model_copy(
+        update={"intent": filters.intent or None, "due": filters.due or None}
+    )
     return query_queue(
         session,
         filters,
@@ -69,6 +71,9 @@ def queue_page(
             "page": page.page,
             "pages": page.pages,
             "intent_counts": page.intent_counts,
+            "state_counts": page.state_counts,
+            "state_link": lambda name: _query_string(filters, due=name, page=1),
+            "all_states_link": _query_string(filters, due=None, page=1),
             "intents": INTENTS,
             "statuses": STATUS_CHOICES,
             "staff": active_staff(session),
