@@ -83,6 +83,22 @@ def test_every_ask_is_logged_for_the_dashboard(client: TestClient, engine: Engin
     assert [(r.channel, r.answered) for r in rows] == [("widget", True), ("widget", False)]
 
 
+def test_concurrent_asks_share_commits_and_each_gets_its_own_id(
+    app: FastAPI, engine: Engine
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    answers = app.state.widget_answers
+    questions = [f"question number {i} about the ATS fee" for i in range(40)]
+    with ThreadPoolExecutor(8) as pool:
+        tokens = list(pool.map(lambda q: answers.ask(q)[1], questions))
+    ids = [answers.answer_log_id(t) for t in tokens]
+    assert None not in ids and len(set(ids)) == 40
+    with Session(engine) as session:
+        rows = {r.id: r.question for r in session.execute(select(AnswerLog)).scalars()}
+    assert [rows[i] for i in ids] == questions  # each id names its own question
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
