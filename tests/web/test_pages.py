@@ -86,6 +86,10 @@ def test_api_reference_is_served_here_not_from_a_cdn(agent, client: TestClient) 
             assert f'{method.upper()}</span> <code>{path}</code>' in page.text, (method, path)
     assert "<code>assignee_id</code>" in page.text  # a request body's fields
     assert "<code>needs_review</code>" in page.text  # a query parameter
+    session_op = page.text.split('id="session_info_api_session_get"', 1)[1].split("</section>")[0]
+    assert "Public: no sign-in needed." in session_op
+    notes_op = page.text.split("/notes</code></h2>", 1)[1].split("</section>")[0]
+    assert "Signed-in staff only." in notes_op and "X-CSRF-Token" in notes_op
     assert client.get("/redoc").status_code in (303, 404)  # no second, CDN-based page
 
 

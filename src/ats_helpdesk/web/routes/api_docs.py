@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from fastapi.routing import iter_route_contexts
 
 from ats_helpdesk.web.deps import CurrentUser
 
@@ -44,6 +45,7 @@ class OperationDoc:
     body_model: str = ""
     responses: list[tuple[str, str, str]] = field(default_factory=list)
     needs_csrf: bool = False
+    public: bool = False
 
 
 def _resolve(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
@@ -87,8 +89,14 @@ def _fields(model: dict[str, Any], spec: dict[str, Any]) -> list[FieldDoc]:
     ]
 
 
-def operations(spec: dict[str, Any]) -> list[OperationDoc]:
-    """Every operation in the schema, in path order, ready for the template."""
+def operations(
+    spec: dict[str, Any], public: frozenset[tuple[str, str]] = frozenset()
+) -> list[OperationDoc]:
+    """Every operation in the schema, in path order, ready for the template.
+
+    ``public`` holds the (path, METHOD) pairs anyone may call (the widget API, sign-in):
+    they need neither a session nor a CSRF token, except signing in itself, which
+    needs the anonymous session's token (login CSRF)."""
     found: list[OperationDoc] = []
     for path, item in spec.get("paths", {}).items():
         for method in _METHOD_ORDER:
@@ -115,18 +123,24 @@ def operations(spec: dict[str, Any]) -> list[OperationDoc]:
                 schema = response.get("content", {}).get("application/json", {}).get("schema")
                 shape = type_label(schema, spec) if schema else ""
                 responses.append((code, response.get("description", ""), shape))
+            # the docstring's first line reads better than the name-derived summary
+            description = str(op.get("description", "")).strip()
+            first, _, rest = description.partition("\n")
+            summary = first or op.get("summary", "")
+            is_public = (path, method.upper()) in public
             found.append(
                 OperationDoc(
                     method=method.upper(),
                     path=path,
-                    summary=op.get("summary", ""),
-                    description=op.get("description", ""),
+                    summary=summary,
+                    description=rest.strip(),
                     anchor=op.get("operationId", f"{method}{path}"),
                     parameters=params,
                     body=body,
                     body_model=body_model,
                     responses=responses,
-                    needs_csrf=method != "get" and path != "/api/session",
+                    needs_csrf=method != "get" and (not is_public or path == "/api/session"),
+                    public=is_public,
                 )
             )
     return found
@@ -144,13 +158,20 @@ def models(spec: dict[str, Any]) -> list[tuple[str, list[FieldDoc]]]:
 @router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
 def api_docs(request: Request, user: CurrentUser) -> HTMLResponse:
     spec = request.app.openapi()
+    public = frozenset(  # included routers are flattened to their routes
+        (context.path, method)
+        for route in request.app.router.routes
+        if route in request.app.state.public_routes
+        for context in iter_route_contexts([route])
+        for method in context.methods or ()
+    )
     return request.app.state.templates.TemplateResponse(
         request,
         "api_docs.html",
         {
             "active": "docs",
             "spec": spec,
-            "operations": operations(spec),
+            "operations": operations(spec, public),
             "models": models(spec),
         },
     )
