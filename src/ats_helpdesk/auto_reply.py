@@ -54,15 +54,17 @@ def queue_auto_reply(
     template: str,
     context: dict[str, Any],
     case_id: int | None,
+    automatic: str | None = None,
 ) -> str | None:
-    """Render and queue an automatic reply; returns why none was sent, or None."""
+    """Render and queue an automatic reply; returns why none was sent, or None.
+    ``automatic``: the guard's reason when the message is list or bulk mail."""
     day = london_date(now)
     refusal = refuse_auto_reply(
         session=session,
         settings=services.settings,
         sender=parsed.from_addr,
         envelope_from=message.envelope_from,
-        automatic=None,
+        automatic=automatic or None,
         day=day,
     )
     if refusal:

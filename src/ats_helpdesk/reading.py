@@ -65,13 +65,26 @@ class Reading:
     answer: Any = None  # answer.AskResult, for a confident faq
     question: str = ""
     facts: dict[str, Any] = field(default_factory=dict)
+    # list or bulk mail, or X-Auto-Response-Suppress: a person may have written it, so
+    # it is triaged like any mail (a case for staff), but never answered automatically
+    no_auto_reply: str = ""
+
+
+# Written by a machine (RFC 3834 auto-replies, bounces): stored and ignored. Other guard
+# reasons (list, bulk, auto-response-suppress) only forbid an automatic reply.
+MACHINE_REASONS = ("auto-submitted", "auto-reply", "bounce")
+
+
+def is_machine_reason(reason: str) -> bool:
+    return reason.startswith(MACHINE_REASONS)
 
 
 def read_message(*, raw: bytes, envelope_from: str | None, services: TriageServices) -> Reading:
     parsed = parse_message(raw)
     automatic = detect_automatic_mail(services, parsed, envelope_from)
-    if automatic:
+    if automatic and is_machine_reason(automatic):
         return Reading(parsed, automatic)
+    no_auto_reply, automatic = automatic, ""
     classification = services.classifier.classify(parsed.subject, parsed.new_text)
     answer, question = None, ""
     if (
@@ -83,7 +96,7 @@ def read_message(*, raw: bytes, envelope_from: str | None, services: TriageServi
         answer = services.answerer.ask(question)
     return Reading(
         parsed, automatic, classification, answer, question,
-        read_facts(parsed, services, classification.intent),
+        read_facts(parsed, services, classification.intent), no_auto_reply,
     )
 
 

@@ -209,6 +209,7 @@ def _auto_answer(
         template="auto_answer",
         context=context,
         case_id=None,
+        automatic=reading.no_auto_reply,
     )
     reason = f"answered from the knowledge base ({result.faq_id})"
     mark_triaged(
@@ -291,7 +292,8 @@ def _open_case(
         needs_date=dates.needs_date,
     )
     withheld = queue_auto_reply(
-        session, message, parsed, services, now, template=template, context=context, case_id=case.id
+        session, message, parsed, services, now, template=template, context=context,
+        case_id=case.id, automatic=reading.no_auto_reply,
     )
     reason = f"opened {case.reference} ({intent})"
     mark_triaged(

@@ -18,7 +18,7 @@ from ats_helpdesk.store.members import MemberRow, upsert_members
 from ats_helpdesk.store.models import AnswerLog, Attachment, Case, CaseEvent, Message, Outbound
 from ats_helpdesk.store.stats import count_stats
 from ats_helpdesk.triage import TriageResult, TriageServices
-from ats_helpdesk.worker import drain
+from ats_helpdesk.worker import drain, triage_batch
 
 from .conftest import NOW, build_mail
 
@@ -152,8 +152,8 @@ def test_replies_thread_onto_the_case(engine: Engine, services: TriageServices,
 
 @pytest.mark.parametrize("headers, envelope_from", [
     ({"Auto_Submitted": "auto-replied"}, "ann@example.org"),
-    ({"Precedence": "bulk"}, "ann@example.org"),
-    ({"List_Id": "<teachers.lists.example.org>"}, "ann@example.org"),
+    ({"X_Autoreply": "yes"}, "ann@example.org"),
+    ({"X_Autorespond": "on holiday"}, "ann@example.org"),
     ({}, ""),  # null return path: a bounce (RFC 5321 4.5.5)
 ])
 def test_automatic_mail_is_stored_and_ignored(engine: Engine, services: TriageServices,
@@ -164,6 +164,23 @@ def test_automatic_mail_is_stored_and_ignored(engine: Engine, services: TriageSe
     run(engine, services)
     row = message(engine, pk)
     assert (row.status, row.outcome) == ("triaged", "ignored") and row.outcome_reason
+    assert replies(engine) == []
+
+
+@pytest.mark.parametrize("headers", [
+    {"Precedence": "bulk"},
+    {"List_Id": "<teachers.lists.example.org>", "List_Unsubscribe": "<mailto:u@lists.org>"},
+    {"X_Auto_Response_Suppress": "All"},
+])
+def test_list_and_bulk_mail_is_triaged_but_never_answered(engine: Engine,
+                                                          services: TriageServices,
+                                                          headers: dict[str, str]) -> None:
+    """A member's request sent through a list is still a case for staff (issue 5: only
+    automatic replies and bounces are ignored), but gets no automatic reply (RFC 3834)."""
+    pk = deliver(engine, build_mail(*EXTENSION, message_id="<list@example.org>", **headers))
+    (result,) = triage_batch(engine=engine, services=services, clock=lambda: NOW)
+    assert message(engine, pk).outcome == "case"
+    assert result.reply is None and result.reply_withheld.startswith("automatic message")
     assert replies(engine) == []
 
 
