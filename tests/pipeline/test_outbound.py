@@ -117,6 +117,28 @@ def test_the_whole_queue_goes_in_one_call_over_one_connection(
     assert send_due_replies(engine=sqlite_engine, settings=settings, now=NOW, batch=3) == 0
 
 
+def test_a_sender_that_dies_leaves_at_most_the_reply_in_flight_leased(
+        sqlite_engine: Engine, tmp_path: Path, content: Content) -> None:
+    settings = _settings(tmp_path, None)
+    ids = [_queue(sqlite_engine, settings, content) for _ in range(6)]
+    handed: list[int] = []
+
+    def transport(reply: Outbound) -> None:
+        if len(handed) == 3:
+            raise KeyboardInterrupt  # the process dies mid-send (not an SMTP error)
+        handed.append(reply.id)
+
+    with pytest.raises(KeyboardInterrupt):
+        send_due_replies(engine=sqlite_engine, settings=settings, now=NOW, transport=transport)
+    rows = [_reply(sqlite_engine, pk) for pk in ids]
+    assert [r.status for r in rows] == ["sent"] * 3 + ["queued"] * 3
+    leased = [r.id for r in rows if r.status == "queued" and r.next_attempt_at > NOW]
+    assert leased == [ids[3]]  # only the one in flight waits for its lease to run out
+    later = NOW + timedelta(minutes=6)
+    assert send_due_replies(engine=sqlite_engine, settings=settings, now=later,
+                            transport=lambda reply: None) == 3
+
+
 def test_relay_down_retries_with_backoff_never_drops(sqlite_engine: Engine, tmp_path: Path,
                                                      content: Content,
                                                      relay: tuple[Relay, int]) -> None:

@@ -206,32 +206,51 @@ def _is_permanent(error: Exception) -> bool:
     return isinstance(code, int) and code >= 500
 
 
-def lease_due_replies(*, engine: Engine, now: datetime, limit: int = SEND_BATCH) -> list[Outbound]:
-    """Take due replies for this sender: each is leased by a conditional UPDATE, so two
-    senders never both take one, and no lock is held while talking to the relay.
-    One short write transaction for the whole batch (on SQLite under the store's
-    write lock, so it queues behind the intake instead of sleeping on SQLITE_BUSY)."""
+def due_replies(*, engine: Engine, now: datetime, limit: int = SEND_BATCH
+                ) -> list[tuple[int, datetime]]:
+    """(id, next attempt) of the queued replies that are due, oldest first (no lock)."""
     with Session(engine) as session:
-        due = session.exec(
+        rows = session.exec(
             select(Outbound.id, Outbound.next_attempt_at)
             .where(Outbound.status == "queued", col(Outbound.next_attempt_at) <= now)
             .order_by(col(Outbound.next_attempt_at), col(Outbound.id))
             .limit(limit)
         ).all()
-    if not due:
-        return []
-    taken = []
+    return [(reply_id, due_at) for reply_id, due_at in rows if reply_id is not None]
+
+
+Outcome = tuple[int, Exception | None]  # a reply's id and its send error (None: sent)
+
+
+def _record_and_lease(engine: Engine, outcome: Outcome | None, lease: tuple[int, datetime] | None,
+                      now: datetime) -> Outbound | None:
+    """One short write transaction: record the last reply's outcome and lease the next.
+
+    The lease is a conditional UPDATE of ``next_attempt_at`` (two senders never both
+    take a reply, and no lock is held while talking to the relay); it is taken just
+    before the reply is sent, so a sender that dies leaves at most one reply leased
+    (due again after ``SEND_LEASE``). On SQLite it runs under the store's write lock,
+    queueing behind the intake instead of sleeping on SQLITE_BUSY."""
     with write_lock(engine), session_scope(engine) as session:
-        for reply_id, due_at in due:
-            result = session.exec(  # type: ignore[call-overload]
-                update(Outbound)
-                .where(Outbound.id == reply_id, Outbound.status == "queued",  # type: ignore[arg-type]
-                       Outbound.next_attempt_at == due_at)  # type: ignore[arg-type]
-                .values(next_attempt_at=now + SEND_LEASE)
-            )
-            if result.rowcount == 1:
-                taken.append(session.get(Outbound, reply_id))
-    return taken
+        if outcome is not None:
+            reply_id, error = outcome
+            row = session.get(Outbound, reply_id)
+            assert row is not None
+            if error is None:
+                mark_reply_sent(session=session, reply=row, now=now)
+            else:
+                mark_reply_attempt_failed(session=session, reply=row, error=str(error), now=now,
+                                          permanent=_is_permanent(error))
+        if lease is None:
+            return None
+        reply_id, due_at = lease
+        result = session.exec(  # type: ignore[call-overload]
+            update(Outbound)
+            .where(Outbound.id == reply_id, Outbound.status == "queued",  # type: ignore[arg-type]
+                   Outbound.next_attempt_at == due_at)  # type: ignore[arg-type]
+            .values(next_attempt_at=now + SEND_LEASE)
+        )
+        return session.get(Outbound, reply_id) if result.rowcount == 1 else None
 
 
 def send_due_replies(
@@ -240,40 +259,39 @@ def send_due_replies(
 ) -> int:
     """Send every due reply once; returns how many the relay accepted.
 
-    Works through the queue in leased batches until nothing due is left, so the
-    sender keeps up with the intake (one lease commit per batch, one relay
-    connection; each result is committed as soon as the relay has answered). A
-    reply that fails is rescheduled (or failed), so it is not due again in this
-    call and the loop ends even with the relay down."""
+    Works through the whole queue, not one batch per wake-up, so the sender keeps
+    up with the intake: one relay connection, and one commit per reply (its lease
+    together with the previous reply's result). A reply that fails is rescheduled
+    (or failed), so it is not due again in this call and the loop ends even with
+    the relay down. A crash re-sends at most the one reply in flight."""
     own = transport is None
     if transport is None:
         if not settings.relay_host:
             return 0  # no relay configured: replies wait in the queue, never dropped
         transport = relay_transport(settings)
     sent = 0
+    outcome: Outcome | None = None
     try:
         while True:
-            replies = lease_due_replies(engine=engine, now=now, limit=batch)
-            for reply in replies:
-                error: Exception | None = None
+            due = due_replies(engine=engine, now=now, limit=batch)
+            for lease in due:
+                reply = _record_and_lease(engine, outcome, lease, now)
+                outcome = None
+                if reply is None or reply.id is None:
+                    continue  # another sender took it
                 try:
                     transport(reply)
-                except (smtplib.SMTPException, OSError) as failure:
+                except (smtplib.SMTPException, OSError) as error:
                     logger.warning("reply %s not sent (attempt %d): %s", reply.id,
-                                   reply.attempts + 1, failure)
-                    error = failure
-                # recorded at once, reply by reply: a crash now re-sends at most this one
-                with write_lock(engine), session_scope(engine) as session:
-                    row = session.get(Outbound, reply.id)
-                    assert row is not None
-                    if error is None:
-                        mark_reply_sent(session=session, reply=row, now=now)
-                        sent += 1
-                    else:
-                        mark_reply_attempt_failed(session=session, reply=row, error=str(error),
-                                                  now=now, permanent=_is_permanent(error))
-            if len(replies) < batch:
+                                   reply.attempts + 1, error)
+                    outcome = (reply.id, error)
+                    continue
+                outcome = (reply.id, None)
+                sent += 1
+            if len(due) < batch:
                 return sent
     finally:
+        if outcome is not None:
+            _record_and_lease(engine, outcome, None, now)
         if own and isinstance(transport, RelayConnection):
             transport.close()
