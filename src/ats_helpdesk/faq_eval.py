@@ -32,8 +32,9 @@ from ats_helpdesk.retrieval import Retrieval
 
 SPLITS = ("tune", "test")
 # Threshold choice: the lowest confidence at which the tuning split's answers are
-# still this precise. Above the 95% bar of issue 3, to leave room for held-out drift.
-TARGET_PRECISION = 0.95
+# still this precise. Two points above the 95% bar of issue 3: held-out sets written
+# later (tests/data/faq_held_out*.yaml) ran several points below the tuning figure.
+TARGET_PRECISION = 0.97
 CURVE_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 # Folds for the out-of-fold confidences the threshold is chosen on.
 FOLDS = 5

@@ -64,14 +64,21 @@ def acronym_conflict(query: frozenset[str], entry: frozenset[str]) -> bool:
             return True
         if other in query and mine not in query and mine in entry and other not in entry:
             return True
+        # The question sets the two against each other ("is AST the same as ATS"):
+        # only an entry about both untangles them.
+        if mine in query and other in query and (mine in entry) != (other in entry):
+            return True
     # A question about QTLS itself (not naming ATS) is not answered by an ATS-only entry:
     # "what does the QTLS programme cost" must not get the ATS fee.
     if "qtls" in query and "ats" not in query and "ats" in entry and "qtls" not in entry:
         return True
-    # An entry about AST (alone, or set against ATS) answers only a question that names
-    # AST: this is an ATS helpdesk, "how do I become an Ofsted inspector" is no question
-    # about AST posts, and "does ATS give me QTS" is not "how does AST differ from ATS".
-    return "ast" in entry and "ast" not in query
+    # An entry built on AST or QTS (alone, or set against ATS or QTLS) answers only a
+    # question that names it: this is an ATS helpdesk, so those are the marked cases.
+    # "How do I become an Ofsted inspector" is no question about AST posts, "does ATS
+    # give me QTS" is not "how does AST differ from ATS", "what's the difference
+    # between ATS and QTLS" is not "is QTS the same as QTLS", and "am I eligible if I
+    # teach in HE rather than FE" is not "I have QTS rather than QTLS".
+    return any(marked in entry and marked not in query for marked in ("ast", "qts"))
 
 
 def split_sentences(text: str) -> list[str]:
