@@ -18,9 +18,16 @@ from typing import Any
 from ats_helpdesk.cohorts import Cohort
 from ats_helpdesk.rules import INTENT_RULES, Decision, decide_for_intent
 from ats_helpdesk.store.cases import CaseDates
-from ats_helpdesk.workdays import Calendar
+from ats_helpdesk.workdays import Calendar, london_date
 
 # The date staff work to, per rule: the queue sorts on it (``case.due_date``).
+# For extensions and adjustments that is the member's own date (the portfolio is due,
+# the programme starts): the request's "ask by" date has usually passed when the
+# request arrives, and sorting on it would show every late request as long overdue.
+MAIN_FACT = {
+    "extension": "submission_deadline",
+    "adjustment": "programme_start",
+}
 MAIN_DATE = {
     "objection": ("response_due", "window_closes"),
     "extension": ("request_by", "late_request_by", "latest_extended_deadline"),
@@ -80,7 +87,13 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def main_date(decision: Decision) -> date | None:
+def main_date(decision: Decision, facts: Mapping[str, Any] | None = None) -> date | None:
+    """The date staff must act by: see ``MAIN_FACT`` and ``MAIN_DATE``."""
+    fact = (facts or {}).get(MAIN_FACT.get(decision.rule, ""))
+    if isinstance(fact, datetime):
+        return london_date(fact)
+    if isinstance(fact, date):
+        return fact
     for name in MAIN_DATE.get(decision.rule, ()):
         value = decision.dates.get(name)
         if value is not None:
@@ -104,9 +117,9 @@ def decide_case_dates(
     source = "message"
     decision = decide_for_intent(intent, facts=known, message_date=message_date, calendar=calendar)
     if decision is None and cohort is not None:
-        merged = {**cohort.rule_facts(), **known}
+        known = {**cohort.rule_facts(), **known}
         decision = decide_for_intent(
-            intent, facts=merged, message_date=message_date, calendar=calendar
+            intent, facts=known, message_date=message_date, calendar=calendar
         )
         source = "cohort"
     if decision is None:
@@ -115,7 +128,7 @@ def decide_case_dates(
         CaseDates(
             rule=decision.rule,
             dates=dict(decision.dates),
-            due_date=main_date(decision),
+            due_date=main_date(decision, known),
             in_time=decision.in_time,
             clause=decision.clause,
             explanation=decision.explanation,
