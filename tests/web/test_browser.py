@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from ats_helpdesk.store.models import AnswerFeedback, AnswerLog
+from ats_helpdesk.store.models import AnswerFeedback, AnswerLog, format_reference
 
 from .conftest import AGENT, NOW, PASSWORD
 
@@ -317,7 +317,8 @@ def test_staff_work_a_case_in_chromium(
     assert page.locator("table.cases tbody tr").count() == 1
 
     case_id = ids["objection"]
-    page.get_by_role("link", name=f"#{case_id} Objection to the support I received").click()
+    reference = format_reference(case_id)  # staff know cases by the reference members quote
+    page.get_by_role("link", name=f"{reference} Objection to the support I received").click()
     page.wait_for_url(f"{server}/cases/{case_id}")
     decision = page.locator("section[aria-labelledby=decision-h]").inner_text()
     assert "Mon 24 Feb 2025" in decision and "Mon 03 Mar 2025" in decision  # window, response
