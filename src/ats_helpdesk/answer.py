@@ -186,6 +186,14 @@ class Answerer:
                 "a member of staff will reply"
             )
             return _abstain(_join(reason, note), confidence=confidence, suggestions=suggestions)
+        if retrieval.ranked[0].uncompared:
+            # "What's the difference between ATS and a PGCE" matched an entry that compares
+            # two other things; it knows nothing of one side.
+            reason = (
+                f"the question compares two things and the best match {top.id} covers only "
+                "one of them; a member of staff will reply"
+            )
+            return _abstain(_join(reason, note), confidence=confidence, suggestions=suggestions)
         if confidence < self.threshold:
             reason = (
                 f"not confident enough to answer (confidence {confidence:.2f} is below "

@@ -60,7 +60,7 @@ class Outcome:
     answered: bool
     faq_id: str | None
     top_id: str | None
-    handover_top: bool  # the top match never answers: a hand-over entry or a scheme clash
+    handover_top: bool  # the top match never answers: hand-over entry, scheme clash, ... (_blocked)
     confidence: float
 
     @property
@@ -149,9 +149,7 @@ def run(answerer: Answerer, questions: Sequence[LabelledQuestion]) -> list[Outco
                 faq_id=result.faq_id if result else None,
                 top_id=top,
                 handover_top=top in handover
-                or bool(
-                    judgement and judgement.retrieval and judgement.retrieval.ranked[0].conflict
-                ),
+                or bool(judgement and judgement.retrieval and _blocked(judgement.retrieval)),
                 confidence=judgement.confidence if judgement else 0.0,
             )
         )
@@ -161,7 +159,7 @@ def run(answerer: Answerer, questions: Sequence[LabelledQuestion]) -> list[Outco
 def _blocked(retrieval: Retrieval) -> bool:
     """The top match never answers, whatever the confidence (see Answerer.decide)."""
     top = retrieval.ranked[0]
-    return top.conflict or "money" in top.missing
+    return top.conflict or "money" in top.missing or top.uncompared
 
 
 def _ratio(part: int, whole: int) -> float | None:

@@ -135,6 +135,26 @@ def answer_kinds(answer: str) -> frozenset[str]:
     return frozenset(kinds)
 
 
+_COMPARISON = re.compile(r"\bdiff[a-z]* between ((?:[a-z0-9£]+ ){1,4}?)and((?: [a-z0-9£]+){1,4})")
+
+
+def compared_sides(normalised: str) -> list[frozenset[str]]:
+    """The topic words of each side of "what's the difference between A and B", or [].
+
+    A comparison is answered only by an entry that knows both sides: "the difference
+    between ATS and a PGCE" is not "the difference between a supporter and a mentor",
+    however alike the two questions look to word and character n-grams.
+    """
+    found = _COMPARISON.search(normalised)
+    if not found:
+        return []
+    sides = [
+        frozenset(stem(t) for t in side.split() if t not in FILLER_WORDS and len(t) > 1)
+        for side in found.groups()
+    ]
+    return [side for side in sides if side]
+
+
 def stem(token: str) -> str:
     """A crude stem (first five letters) so "tests"/"test" and "assessed"/"assessment" meet."""
     return token[:5]

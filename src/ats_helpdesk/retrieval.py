@@ -29,6 +29,7 @@ from ats_helpdesk.question_text import (
     acronym_conflict,
     acronyms,
     answer_kinds,
+    compared_sides,
     group_sentences,
     looks_like_question,
     normalise_text,
@@ -75,6 +76,8 @@ class Evidence:
     type_mismatch: bool = False
     # Kinds of fact the question asks for that the entry's answer never gives.
     missing: frozenset[str] = frozenset()
+    # The question compares two things and the entry never mentions one of them.
+    uncompared: bool = False
 
 
 @dataclass(frozen=True)
@@ -286,4 +289,5 @@ class RetrievalIndex:
             uncovered=self._uncovered(query, index),
             type_mismatch=bool(missing),
             missing=missing,
+            uncompared=any(not (side & self._stems[index]) for side in compared_sides(query)),
         )
