@@ -89,6 +89,7 @@ def classify_mails(model: IntentModel, mails: Sequence[MailIn]) -> list[MailResu
             intent=classification.intent,
             headers=mail.headers,
             from_addr=mail.from_addr,
+            whole_body=mail.body,
         )
         results.append(MailResult(mail.id, classification, facts))
     return results

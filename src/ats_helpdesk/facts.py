@@ -236,8 +236,12 @@ def extract_facts(
     intent: str | None = None,
     headers: Mapping[str, str] | None = None,
     from_addr: str = "",
+    whole_body: str | None = None,
 ) -> Facts:
     """Facts from the subject and the member's new text (``mail.quotes.extract_new_text``).
+
+    ``whole_body`` (the body before quotes and signature were cut) is searched for the
+    membership number when the new text has none: members put it in their signature.
 
     ``sent_at`` is the message's Date (relative dates resolve against its London
     day). With ``intent``, an extension request without a recognised ground gets
@@ -266,7 +270,10 @@ def extract_facts(
     for dated in dates:
         if dated.role != "unknown":
             roles.setdefault(dated.role, dated.date)
-    return Facts(dates, _membership_number(full), ground, need, automatic, roles)
+    number = _membership_number(full)
+    if number is None and whole_body:
+        number = _membership_number(whole_body)
+    return Facts(dates, number, ground, need, automatic, roles)
 
 
 def _role_of(text: str, start: int, end: int, previous_end: int) -> str:

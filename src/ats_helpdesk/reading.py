@@ -34,7 +34,13 @@ class AnswerSource(Protocol):
 
 class FactsExtractor(Protocol):
     def __call__(
-        self, subject: str, text: str, sent_at: datetime | None, *, intent: str | None = None
+        self,
+        subject: str,
+        text: str,
+        sent_at: datetime | None,
+        *,
+        intent: str | None = None,
+        whole_body: str | None = None,
     ) -> Any: ...
 
 
@@ -124,7 +130,7 @@ def read_facts(
         return {}
     try:
         facts = services.extract_facts(parsed.subject, parsed.new_text, parsed.date,
-                                       intent=intent)
+                                       intent=intent, whole_body=parsed.text)
     except Exception:  # a facts bug must not stop the case opening; staff see no dates
         logger.exception("extract_facts failed")
         return {}

@@ -109,6 +109,17 @@ def test_membership_number(text: str, number: str | None) -> None:
     assert extract_facts("", text, WED).membership_number == number
 
 
+def test_membership_number_in_the_signature_cut_from_the_new_text() -> None:
+    body = "Could I have an extension please?\n\nKind regards\nJo Bloggs\nMembership no. 104233\n"
+    new_text = "Could I have an extension please?"
+    assert extract_facts("", new_text, WED).membership_number is None
+    facts = extract_facts("", new_text, WED, whole_body=body)
+    assert facts.membership_number == "104233"
+    # the new text wins over an older number further down the body
+    facts = extract_facts("", "my membership number is 7654321", WED, whole_body=body)
+    assert facts.membership_number == "7654321"
+
+
 @pytest.mark.parametrize(
     ("text", "ground"),
     [

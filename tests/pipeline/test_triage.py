@@ -300,3 +300,15 @@ def test_a_question_on_an_open_case_becomes_a_note_for_staff(
     (note,) = notes
     assert note.detail["message"] == pk and "£760" in note.detail["answer"]
     assert len(replies(engine)) == 1  # only the first acknowledgement went to the member
+
+
+def test_membership_number_in_the_signature_reaches_the_case(engine: Engine,
+                                                              services: TriageServices) -> None:
+    body = (EXTENSION[1].removesuffix("Kind regards, Ann Teacher")
+            + "\n\nKind regards\n\nAnn Teacher\nLecturer in Health and Social Care\n"
+            "Membership no. 104233\n")
+    pk = deliver(engine, build_mail(EXTENSION[0], body, message_id="<ext-sig@example.org>"))
+    run(engine, services)
+    with Session(engine) as session:
+        case = session.get(Case, message(engine, pk).case_id)
+    assert case.intent == "extension_request" and case.membership_number == "104233"
