@@ -6,8 +6,9 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, insert
-from sqlmodel import Session
+from sqlalchemy import Engine, delete, insert, update
+from sqlalchemy.exc import DatabaseError
+from sqlmodel import Session, select
 
 from ats_helpdesk.store.cases import (
     CaseDates,
@@ -20,7 +21,7 @@ from ats_helpdesk.store.cases import (
     set_case_status,
 )
 from ats_helpdesk.store.db import session_scope
-from ats_helpdesk.store.models import Case, User
+from ats_helpdesk.store.models import Case, CaseEvent, User
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -39,6 +40,19 @@ def test_create_case_gives_reference_and_opened_event(engine: Engine) -> None:
         found = get_case_by_reference(session=session, reference=reference.lower())
         assert found.dates == {"window_closes": "2021-01-06", "response_due": None}
         assert [e.kind for e in case_events(session=session, case_id=found.id)] == ["opened"]
+
+
+@pytest.mark.parametrize("change", [
+    update(CaseEvent).values(kind="forged"), delete(CaseEvent)])
+def test_the_event_trail_is_append_only_in_the_database(engine: Engine, change) -> None:
+    with session_scope(engine) as session:
+        create_case(session=session, intent="appeal", member_email="a@b", subject="s", now=NOW)
+    with (pytest.raises(DatabaseError, match="case_event is append-only"),
+          session_scope(engine) as session):
+        session.exec(change)
+    with Session(engine) as session:
+        (event,) = session.exec(select(CaseEvent)).all()
+        assert event.kind == "opened"
 
 
 def test_status_and_assignment_changes_are_audited(engine: Engine) -> None:
