@@ -194,6 +194,15 @@ class Answerer:
                 "one of them; a member of staff will reply"
             )
             return _abstain(_join(reason, note), confidence=confidence, suggestions=suggestions)
+        if retrieval.ranked[0].unmatched_specifics:
+            # "When is the QTLS window in 2027", "deadline for cohort 9": the question is
+            # about a year, sum or cohort the entry never gives; its figures are for another.
+            named = ", ".join(sorted(retrieval.ranked[0].unmatched_specifics))
+            reason = (
+                f"the question names {named}, which the best match {top.id} never gives; "
+                "a member of staff will reply"
+            )
+            return _abstain(_join(reason, note), confidence=confidence, suggestions=suggestions)
         if confidence < self.threshold:
             reason = (
                 f"not confident enough to answer (confidence {confidence:.2f} is below "

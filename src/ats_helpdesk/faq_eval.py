@@ -159,7 +159,7 @@ def run(answerer: Answerer, questions: Sequence[LabelledQuestion]) -> list[Outco
 def _blocked(retrieval: Retrieval) -> bool:
     """The top match never answers, whatever the confidence (see Answerer.decide)."""
     top = retrieval.ranked[0]
-    return top.conflict or "money" in top.missing or top.uncompared
+    return top.conflict or "money" in top.missing or top.uncompared or bool(top.unmatched_specifics)
 
 
 def _ratio(part: int, whole: int) -> float | None:

@@ -155,6 +155,29 @@ def compared_sides(normalised: str) -> list[frozenset[str]]:
     return [side for side in sides if side]
 
 
+# Specifics a member may name that pin a question to one case: a year, a sum in pounds,
+# a cohort number. An entry that never gives it answers a neighbouring question ("the
+# 2024 QTLS window" for "the QTLS window in 2027", the 2020 deadlines for "cohort 9").
+_SPECIFIC = re.compile(
+    r"\b(?:19|20)\d\d\b|£ ?\d+|\bcohorts? (?:no |number )?\d+(?: (?:and |or |to )?\d+)*"
+)
+_DIGITS = re.compile(r"\d+")
+
+
+def specifics(normalised: str) -> frozenset[str]:
+    """Years, sums in pounds and cohort numbers in a normalised text ("2026", "£50", "cohort 9").
+
+    "cohorts 5 and 6" gives "cohort 5" and "cohort 6".
+    """
+    found: set[str] = set()
+    for match in _SPECIFIC.findall(normalised):
+        if match.startswith("cohort"):
+            found.update(f"cohort {n}" for n in _DIGITS.findall(match))
+        else:
+            found.add(match.replace(" ", ""))
+    return frozenset(found)
+
+
 def stem(token: str) -> str:
     """A crude stem (first five letters) so "tests"/"test" and "assessed"/"assessment" meet."""
     return token[:5]

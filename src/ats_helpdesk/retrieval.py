@@ -34,6 +34,7 @@ from ats_helpdesk.question_text import (
     looks_like_question,
     normalise_text,
     question_kinds,
+    specifics,
     split_sentences,
     stem,
 )
@@ -78,6 +79,8 @@ class Evidence:
     missing: frozenset[str] = frozenset()
     # The question compares two things and the entry never mentions one of them.
     uncompared: bool = False
+    # Years, sums and cohort numbers the question names and the entry never gives.
+    unmatched_specifics: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,10 @@ class RetrievalIndex:
             if " " not in term
         }
         self._unknown_idf = float(self._word.idf_.max())
+        self._specifics = [
+            specifics(f"{' '.join(phrases)} {answer}")
+            for phrases, answer in zip(self._phrases, answers, strict=True)
+        ]
         self.char_vectoriser = QueryVectoriser(self._char)
 
     def _pool(self, scores: np.ndarray, pooled: np.ndarray) -> np.ndarray:
@@ -290,4 +297,5 @@ class RetrievalIndex:
             type_mismatch=bool(missing),
             missing=missing,
             uncompared=any(not (side & self._stems[index]) for side in compared_sides(query)),
+            unmatched_specifics=specifics(query) - self._specifics[index],
         )

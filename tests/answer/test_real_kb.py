@@ -8,7 +8,7 @@ import pytest
 
 from ats_helpdesk import faq_eval
 from ats_helpdesk.answer import Answerer
-from ats_helpdesk.question_text import compared_sides, normalise_text
+from ats_helpdesk.question_text import compared_sides, normalise_text, specifics
 
 LABELLED = Path(__file__).resolve().parents[1] / "data" / "faq_questions.yaml"
 
@@ -71,7 +71,8 @@ def test_faq_15_hands_over(real_answerer: Answerer) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["faq_held_out.yaml", "faq_held_out_2.yaml", "faq_held_out_3.yaml"]
+    "name",
+    ["faq_held_out.yaml", "faq_held_out_2.yaml", "faq_held_out_3.yaml", "faq_held_out_4.yaml"],
 )
 def test_later_held_out_sets_are_well_formed(real_answerer: Answerer, name: str) -> None:
     """The acceptance pass's held-out sets (docs/answerer.md) name real entries and
@@ -94,3 +95,24 @@ def test_a_comparison_needs_an_entry_that_knows_both_sides(real_answerer: Answer
     assert known.answered and known.faq_id == "policy-supporter-vs-mentor"
     ast = real_answerer.ask("whats the difference between AST and ATS")
     assert ast.answered and ast.faq_id == "ast-vs-ats"
+
+
+def test_a_year_sum_or_cohort_the_entry_never_gives_hands_over(real_answerer: Answerer) -> None:
+    """The 2024 QTLS window is not the answer to "the window in 2027" (held-out sets 2, 4)."""
+    assert specifics(normalise_text("QTLS window in 2027, cohort no 9, £50?")) == {
+        "2027",
+        "cohort 9",
+        "£50",
+    }
+    assert specifics(normalise_text("the 2020 terms (cohorts 5-6)")) == {
+        "2020",
+        "cohort 5",
+        "cohort 6",
+    }
+    assert specifics(normalise_text("how 2 apply 4 ats, 8 hours a week")) == frozenset()
+    year = real_answerer.ask("when does the QTLS professional formation window open in 2027?")
+    assert not year.answered and "2027" in str(year.reason)
+    cohort = real_answerer.ask("what is the submission deadline for cohort 9?")
+    assert not cohort.answered and "cohort 9" in str(cohort.reason)
+    fee = real_answerer.ask("is the ATS fee £750 or £760?")
+    assert fee.answered and fee.faq_id == "ats-faq-12"
