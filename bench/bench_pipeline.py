@@ -12,7 +12,7 @@ It prints messages per second accepted (last 250 received) and end to end (last
 message triaged), and the ratio to the sink. Issue 5's target: >= 50 msg/s end to
 end on SQLite.
 
-    .venv/bin/python bench/bench_pipeline.py [--messages 1000] [--clients 4]
+    .venv/bin/python bench/bench_pipeline.py [--messages 1000] [--clients 4] [--workers N]
 """
 
 from __future__ import annotations
@@ -130,12 +130,14 @@ def wait_triaged(engine: Any, count: int) -> None:
         time.sleep(0.02)
 
 
-def bench_pipeline(mails: list[bytes], clients: int, data: Path) -> tuple[float, float]:
+def bench_pipeline(mails: list[bytes], clients: int, data: Path,
+                   workers: int = 1) -> tuple[float, float]:
     port = free_port()
     env = {**os.environ, "ATS_DATA_DIR": str(data), "ATS_INBOX": INBOX}
     env.pop("ATS_DATABASE_URL", None)
     env.pop("ATS_RELAY_HOST", None)  # replies stay queued: the relay is not measured
-    proc = subprocess.Popen([*CLI, "serve", "--no-web", "--smtp-port", str(port)], env=env,
+    proc = subprocess.Popen([*CLI, "serve", "--no-web", "--smtp-port", str(port),
+                             "--workers", str(workers)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(port, proc)
@@ -159,10 +161,19 @@ def bench_pipeline(mails: list[bytes], clients: int, data: Path) -> tuple[float,
         proc.wait(30)
 
 
+def serve_default_workers() -> int:
+    from ats_helpdesk.cli.serve import serve
+
+    option = next(p for p in serve.params if p.name == "workers")
+    return int(option.default)  # type: ignore[arg-type]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="serve --workers (default: serve's own default)")
     args = parser.parse_args()
     mails = load_mails(args.messages)
     data = Path(tempfile.mkdtemp(prefix="ats-bench-"))
@@ -171,11 +182,13 @@ def main() -> None:
         if models.is_dir():
             shutil.copytree(models, data / "models")
         sink = bench_sink(mails, args.clients)
-        accepted, end_to_end = bench_pipeline(load_mails(args.messages), args.clients, data)
+        accepted, end_to_end = bench_pipeline(load_mails(args.messages), args.clients, data,
+                                              args.workers or serve_default_workers())
     finally:
         shutil.rmtree(data, ignore_errors=True)
     n = args.messages
-    print(f"messages: {n}, SMTP connections: {args.clients}, store: SQLite (WAL, synchronous=FULL)")
+    print(f"messages: {n}, SMTP connections: {args.clients}, triage workers: "
+          f"{args.workers or serve_default_workers()}, store: SQLite (WAL, synchronous=FULL)")
     print(f"bare aiosmtpd sink:        {n / sink:8.1f} msg/s")
     print(f"pipeline, accepted (250):  {n / accepted:8.1f} msg/s  "
           f"ratio to sink {sink / accepted:.3f}")

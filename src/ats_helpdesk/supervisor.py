@@ -82,8 +82,13 @@ class Supervisor:
     def _start_worker(self, n: int) -> Any:
         from ats_helpdesk.worker import worker_process_main
 
+        # SQLite: each worker reads its own share of the pending messages (by id), so
+        # one classifies while another holds the write lock; PostgreSQL: SKIP LOCKED.
+        shard = (n, self.workers) if self.workers > 1 and self.engine.dialect.name == "sqlite" \
+            else None
         process = self.context.Process(target=worker_process_main, name=f"triage-{n}",
-                                       args=(self.settings, self.process_stop, os.getpid()))
+                                       args=(self.settings, self.process_stop, os.getpid(),
+                                             shard))
         process.start()
         return process
 

@@ -56,12 +56,14 @@ def _triage_claimed(
 
 
 def triage_batch(
-    *, engine: Engine, services: TriageServices, clock: Clock, batch: int = BATCH
+    *, engine: Engine, services: TriageServices, clock: Clock, batch: int = BATCH,
+    shard: tuple[int, int] | None = None,
 ) -> list[TriageResult | bool]:
     """Triage up to ``batch`` pending messages in one transaction; [] when none is pending.
-    Each item is the message's result, or True when its triage failed (recorded)."""
+    Each item is the message's result, or True when its triage failed (recorded).
+    ``shard=(k, n)`` (SQLite): this is worker k of n and reads only its share."""
     if engine.dialect.name == "sqlite":
-        return _triage_batch_read_first(engine, services, clock, batch)
+        return _triage_batch_read_first(engine, services, clock, batch, shard)
     results: list[TriageResult | bool] = []
     with session_scope(engine) as session:
         while len(results) < batch:
@@ -81,15 +83,17 @@ def _read(raw: bytes, sender: str | None, services: TriageServices) -> Reading |
 
 
 def _triage_batch_read_first(
-    engine: Engine, services: TriageServices, clock: Clock, batch: int
+    engine: Engine, services: TriageServices, clock: Clock, batch: int,
+    shard: tuple[int, int] | None = None,
 ) -> list[TriageResult | bool]:
     """SQLite has one writer at a time, and the SMTP intake needs it to answer 250: so
     read and classify the pending messages first (WAL readers never wait), then take
     the write lock only for the short database part. A message another worker claimed
-    meanwhile is skipped (``claim_message`` is a conditional UPDATE)."""
+    meanwhile is skipped (``claim_message`` is a conditional UPDATE). With a shard,
+    workers read disjoint messages, so one reads while another holds the lock."""
     while True:
         with Session(engine) as session:
-            pending = pending_messages(session=session, limit=batch)
+            pending = pending_messages(session=session, limit=batch, shard=shard)
         if not pending:
             return []
         readings = {pk: _read(raw, sender, services) for pk, raw, sender in pending}
@@ -144,12 +148,14 @@ def drain(
     stop: threading.Event | None = None,
     limit: int | None = None,
     batch: int = BATCH,
+    shard: tuple[int, int] | None = None,
 ) -> int:
     """Triage until nothing is pending (or ``stop`` is set, or ``limit`` reached)."""
     done = 0
     while (stop is None or not stop.is_set()) and (limit is None or done < limit):
         size = batch if limit is None else min(batch, limit - done)
-        results = triage_batch(engine=engine, services=services, clock=clock, batch=size)
+        results = triage_batch(engine=engine, services=services, clock=clock, batch=size,
+                               shard=shard)
         if not results:
             break
         done += len(results)
@@ -163,18 +169,21 @@ def run_worker(
     clock: Clock,
     stop: threading.Event,
     idle_seconds: float = 0.1,
+    shard: tuple[int, int] | None = None,
 ) -> None:
     """Drain, then wait a moment, until ``stop`` is set (``serve`` runs this in a thread)."""
     while not stop.is_set():
         try:
-            if drain(engine=engine, services=services, clock=clock, stop=stop) == 0:
+            if drain(engine=engine, services=services, clock=clock, stop=stop,
+                     shard=shard) == 0:
                 stop.wait(idle_seconds)
         except Exception:  # e.g. the database restarting: log, back off, carry on
             logger.exception("triage worker error; retrying")
             stop.wait(min(5.0, idle_seconds * 10))
 
 
-def worker_process_main(settings: Settings, stop: Any, parent_pid: int) -> None:
+def worker_process_main(settings: Settings, stop: Any, parent_pid: int,
+                        shard: tuple[int, int] | None = None) -> None:
     """Entry point of a worker process started by ``serve`` (multiprocessing, spawn).
 
     Its own process, so triage (CPU-bound: parsing, the intent model, the answerer)
@@ -198,6 +207,6 @@ def worker_process_main(settings: Settings, stop: Any, parent_pid: int) -> None:
     try:
         services = load_services(settings)
         run_worker(engine=engine, services=services, clock=lambda: datetime.now(UTC),
-                   stop=own_stop)
+                   stop=own_stop, shard=shard)
     finally:
         engine.dispose()

@@ -114,3 +114,17 @@ def test_sqlite_workers_never_share(sqlite_url: str, tmp_path: Path, model_dir: 
     outputs = _run_workers(sqlite_url, model_dir, tmp_path, 2)
     _assert_each_triaged_once(engine, outputs, 40)
     engine.dispose()
+
+
+def test_sqlite_shards_split_the_pending_messages(sqlite_engine: Engine,
+                                                  services: TriageServices) -> None:
+    """serve --workers N on SQLite: worker k reads only ids with id % N == k, so two
+    workers never classify the same message (only one of them could claim it)."""
+    _mixed_burst(sqlite_engine, 6)
+    assert drain(engine=sqlite_engine, services=services, clock=lambda: NOW, shard=(0, 2)) == 3
+    with Session(sqlite_engine) as session:
+        done = {m.id for m in session.exec(select(Message)).all() if m.status == "triaged"}
+    assert done and all(pk % 2 == 0 for pk in done)
+    assert drain(engine=sqlite_engine, services=services, clock=lambda: NOW, shard=(1, 2)) == 3
+    with Session(sqlite_engine) as session:
+        assert count_stats(session=session).pending == 0

@@ -145,14 +145,16 @@ def claim_message(*, session: Session, message_pk: int) -> Message | None:
     return None if claimed is None else session.get(Message, claimed, populate_existing=True)
 
 
-def pending_messages(*, session: Session, limit: int) -> list[tuple[int, bytes, str | None]]:
-    """(id, raw, envelope sender) of the oldest pending messages, without claiming them."""
-    rows = session.exec(
-        select(Message.id, Message.raw, Message.envelope_from)
-        .where(Message.status == "pending")
-        .order_by(Message.id)  # type: ignore[arg-type]
-        .limit(limit)
-    ).all()
+def pending_messages(*, session: Session, limit: int, shard: tuple[int, int] | None = None
+                     ) -> list[tuple[int, bytes, str | None]]:
+    """(id, raw, envelope sender) of the oldest pending messages, without claiming them.
+    ``shard=(k, n)``: only ids with ``id % n == k``, so n SQLite workers read (and
+    classify) different messages instead of all reading the same oldest ones."""
+    query = select(Message.id, Message.raw, Message.envelope_from).where(
+        Message.status == "pending")
+    if shard is not None:
+        query = query.where(Message.id % shard[1] == shard[0])  # type: ignore[operator]
+    rows = session.exec(query.order_by(Message.id).limit(limit)).all()  # type: ignore[arg-type]
     return [(pk, raw, sender) for pk, raw, sender in rows if pk is not None]
 
 
