@@ -3,9 +3,6 @@ and a small factory for realistic member emails."""
 
 from __future__ import annotations
 
-import importlib.util
-import socket
-import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email import policy
@@ -20,30 +17,16 @@ from ats_helpdesk.content import Content
 from ats_helpdesk.services import load_services
 from ats_helpdesk.store.db import make_engine, upgrade_database
 from ats_helpdesk.triage import TriageServices
+from support import databases
 
 INBOX = "ats@set.test,membership@set.test"
 FROM_ADDRESS = "membership@set.test"
 NOW = datetime(2026, 1, 12, 10, 0, tzinfo=UTC)  # a Monday
 
 
-def _load_databases():  # the helpers tests/store uses, loaded by path (importlib mode)
-    name = "ats_test_databases"
-    if name not in sys.modules:
-        path = Path(__file__).parent.parent / "store" / "databases.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
-databases = _load_databases()
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

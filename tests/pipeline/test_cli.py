@@ -19,8 +19,9 @@ from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
 from ats_helpdesk.cli import main
+from support.net import free_port
 
-from .conftest import INBOX, build_mail, free_port
+from .conftest import INBOX, build_mail
 from .test_outbound import Relay
 from .test_triage import EXTENSION, FAQ
 

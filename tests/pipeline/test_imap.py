@@ -21,8 +21,9 @@ from sqlmodel import Session, select
 from ats_helpdesk.config import Settings
 from ats_helpdesk.mail.imap import poll_once
 from ats_helpdesk.store.models import ImapState, Message
+from support.net import free_port
 
-from .conftest import build_mail, free_port
+from .conftest import build_mail
 
 pytestmark = pytest.mark.imap
 

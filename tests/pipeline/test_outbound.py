@@ -20,8 +20,9 @@ from ats_helpdesk.mail.outbound import ReplyRenderer, build_reply, send_due_repl
 from ats_helpdesk.store.db import session_scope
 from ats_helpdesk.store.models import Outbound
 from ats_helpdesk.store.replies import queue_reply
+from support.net import free_port
 
-from .conftest import NOW, free_port
+from .conftest import NOW
 
 
 class Relay:

@@ -17,8 +17,9 @@ from ats_helpdesk.intake import accept_message
 from ats_helpdesk.store.models import Message
 from ats_helpdesk.triage import TriageServices
 from ats_helpdesk.worker import drain
+from support.net import free_port
 
-from .conftest import INBOX, NOW, build_mail, engine_for, free_port
+from .conftest import INBOX, NOW, build_mail, engine_for
 from .test_cli import CLI, _wait_port
 from .test_parse import CORPUS
 

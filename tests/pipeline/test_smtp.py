@@ -14,8 +14,9 @@ from sqlmodel import Session, select
 from ats_helpdesk.config import Settings
 from ats_helpdesk.mail.smtp import make_controller
 from ats_helpdesk.store.models import Message
+from support.net import free_port
 
-from .conftest import INBOX, build_mail, free_port
+from .conftest import INBOX, build_mail
 
 LIMIT = 64 * 1024
 

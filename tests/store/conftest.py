@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,20 +10,7 @@ from sqlalchemy import Engine
 
 from ats_helpdesk.config import Settings
 from ats_helpdesk.store.db import make_engine, upgrade_database
-
-
-def _load_databases():  # shared with tests/pipeline, loaded by path (importlib mode)
-    name = "ats_test_databases"
-    if name not in sys.modules:
-        path = Path(__file__).with_name("databases.py")
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-databases = _load_databases()
+from support import databases
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

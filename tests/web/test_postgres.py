@@ -6,11 +6,8 @@ schema, migrated by Alembic, so the same fixtures (app, agent, make_case) run on
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -20,27 +17,17 @@ from ats_helpdesk.config import Settings
 from ats_helpdesk.store.accounts import create_user
 from ats_helpdesk.store.db import make_engine, upgrade_database
 from ats_helpdesk.web.security import hash_password
+from support import databases
 
 from .conftest import ADMIN, AGENT, NOW, PASSWORD, get_case_row
 
 pytestmark = pytest.mark.postgres
 
 
-def _databases():  # the store tests' helper, loaded by path as they do
-    name = "ats_test_databases"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "store" / "databases.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 @pytest.fixture
 def engine(web_settings: Settings) -> Iterator[Engine]:
-    databases = _databases()
     reason = databases.postgres_unreachable()
     if reason:
         pytest.fail(reason)

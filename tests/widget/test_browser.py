@@ -12,7 +12,6 @@ in /queue; 320 px wide; reduced motion; axe-core with the panel open. Writes
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,23 +20,13 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from ats_helpdesk.store.models import AnswerFeedback, Case
+from support.browser import AXE, CHROMIUM, CHROMIUM_ARGS, SHOTS
+from support.net import serve_app
 
-from .conftest import PASSWORD, STAFF, serve
+from .conftest import PASSWORD, STAFF
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 LAUNCHER = "Questions? Ask us"
 ANSWERED = "how much does ATS cost?"
 UNANSWERED = "is there parking near the office for the ceremony"
@@ -56,7 +45,8 @@ FOCUSED = """() => {
 
 @pytest.fixture
 def server(app: FastAPI) -> Iterator[str]:
-    yield from serve(app)
+    with serve_app(app) as url:
+        yield url
 
 
 @pytest.fixture
@@ -66,7 +56,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield instance
         instance.close()
 

@@ -3,8 +3,6 @@ while the triage worker runs alongside (it must never triage a hand-over again).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,22 +17,13 @@ from ats_helpdesk.store.db import make_engine, upgrade_database
 from ats_helpdesk.store.models import AnswerFeedback, Case, Message
 from ats_helpdesk.web.app import create_app
 from ats_helpdesk.worker import drain
+from support import databases
 
 from .conftest import NOW, SECRET
 
 pytestmark = pytest.mark.postgres
 
 
-def _databases():  # the store tests' helper, loaded by path as tests/web does
-    name = "ats_test_databases"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "store" / "databases.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 @pytest.fixture
@@ -50,7 +39,6 @@ def pg_settings(data_dir: Path) -> Settings:
 
 @pytest.fixture
 def pg_engine(pg_settings: Settings) -> Iterator[Engine]:
-    databases = _databases()
     reason = databases.postgres_unreachable()
     if reason:
         pytest.fail(reason)

@@ -1,6 +1,6 @@
 """Throwaway stores for tests: a fresh SQLite file, or a fresh PostgreSQL schema.
 
-Used by ``tests/store`` and ``tests/pipeline`` (loaded by path from their conftest).
+Used by the store, pipeline, web and widget tests (`from support import databases`).
 The PostgreSQL store is a new schema in the ``ATS_TEST_DATABASE_URL`` database
 (``scripts/test`` starts the server), reached through ``search_path`` in the URL so
 that subprocesses given the same URL see the same schema; it is dropped afterwards.
