@@ -52,7 +52,7 @@ def _triage_claimed(
     message = claim_next_message(session=session)
     if message is None:
         return False
-    return _triage_one(session, message, services, clock)
+    return triage_claimed(session, message, services, clock)
 
 
 def triage_batch(
@@ -103,18 +103,21 @@ def _triage_batch_read_first(
                 message = claim_message(session=session, message_pk=pk)
                 if message is None:
                     continue
-                results.append(_triage_one(session, message, services, clock, readings[pk]))
+                results.append(triage_claimed(session, message, services, clock, readings[pk]))
         if results:
             return results
 
 
-def _triage_one(
+def triage_claimed(
     session: Session,
     message: Message,
     services: TriageServices,
     clock: Clock,
     reading: Reading | Exception | None = None,
 ) -> TriageResult | bool:
+    """Triage a message this session has claimed. A failure is recorded on the message
+    (kept, status ``failed``, for staff) and returns True; the caller commits either way.
+    Shared with the widget's hand-over, which claims its message in the same transaction."""
     assert message.id is not None
     try:
         if isinstance(reading, Exception):

@@ -362,6 +362,31 @@ def test_handoff_opens_a_case_through_the_pipeline(
     assert drain(engine=engine, services=services, clock=lambda: NOW) == 0
 
 
+def test_a_handoff_whose_triage_fails_is_kept_for_staff(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A triage bug must not lose the visitor's question: the message stays, marked failed."""
+    import ats_helpdesk.worker
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("triage bug")
+
+    monkeypatch.setattr(ats_helpdesk.worker, "triage_message", broken)
+    response = client.post(
+        "/api/handoff",
+        json={"name": "Lee", "email": "lee@example.org", "question": "Can I defer my viva?"},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["reference"] is None and body["outcome"] == "failed"
+    assert "will reply" in body["message"] and "Traceback" not in response.text
+    with Session(engine) as session:
+        message = session.execute(select(Message)).scalar_one()
+        assert message.status == "failed" and "triage bug" in (message.error or "")
+        assert b"Can I defer my viva?" in message.raw
+        assert session.execute(select(Case)).first() is None
+
+
 def test_a_faq_handoff_still_opens_a_case(client: TestClient, engine: Engine) -> None:
     """The visitor asked for a person: a question the FAQ could answer is not auto-answered."""
     response = client.post(

@@ -30,7 +30,6 @@ worker does, so the lock is held only for the short database part.
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from collections.abc import Callable
@@ -48,10 +47,8 @@ from ats_helpdesk.intake import headers_of
 from ats_helpdesk.mail.parse import parse_message
 from ats_helpdesk.reading import TriageServices, read_message
 from ats_helpdesk.store.db import session_scope, write_lock
-from ats_helpdesk.store.messages import claim_message, mark_failed, store_message
-from ats_helpdesk.triage import triage_message
-
-logger = logging.getLogger(__name__)
+from ats_helpdesk.store.messages import claim_message, store_message
+from ats_helpdesk.worker import triage_claimed
 
 SOURCE = "widget"
 SUBJECT = "Question from the website (help widget)"
@@ -163,22 +160,7 @@ class HandoffDesk:
             message = claim_message(session=session, message_pk=stored.id)
             if message is None:  # cannot happen: a fresh Message-ID, not yet committed
                 raise RuntimeError(f"hand-over message {stored.message_id} was already claimed")
-            try:
-                with session.begin_nested():
-                    result = triage_message(
-                        session=session,
-                        message=message,
-                        services=services,
-                        now=now,
-                        reading=reading,
-                    )
-            except Exception as error:
-                logger.exception("triage of the hand-over %s failed", stored.message_id)
-                mark_failed(
-                    session=session,
-                    message_pk=stored.id,
-                    error=f"{type(error).__name__}: {error}",
-                    now=now,
-                )
-                return Handoff(None, "failed", stored.message_id)
+            result = triage_claimed(session, message, services, lambda: now, reading)
+        if isinstance(result, bool):  # failed: recorded on the message, as the worker does
+            return Handoff(None, "failed", stored.message_id)
         return Handoff(result.case_reference, result.outcome, stored.message_id)
