@@ -40,6 +40,9 @@ FEATURES = (
     "rank_margin",
     "rank_top",
     "rank_second",
+    "email",
+    "log_asking",
+    "question_supports",
 )
 # What the learnt ranker sees of each candidate entry (retrieval's shortlist).
 RANK_FEATURES = (
@@ -96,6 +99,9 @@ def extract_features(retrieval: Retrieval) -> np.ndarray:
             retrieval.rank_values[0] - second,
             retrieval.rank_values[0],
             second,
+            1.0 if retrieval.email else 0.0,
+            math.log1p(retrieval.asking),
+            1.0 if not retrieval.asked_best or top.entry_index in retrieval.asked_best else 0.0,
         ],
         dtype=np.float64,
     )

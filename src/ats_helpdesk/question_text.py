@@ -81,6 +81,70 @@ def acronym_conflict(query: frozenset[str], entry: frozenset[str]) -> bool:
     return any(marked in entry and marked not in query for marked in ("ast", "qts"))
 
 
+# An email's furniture, which is never the question: the "Subject:" label and its
+# "Re:"/"Fwd:" prefixes, a greeting ("Hi there,", "Dear Sir/Madam,"), a sign-off line
+# ("Kind regards", "Thanks, Dee") and everything under it (name, job title, phone,
+# disclaimer). Email clients also wrap long lines, so a line break inside a sentence
+# is no sentence boundary: without joining, "what is the total fee / now and how much
+# do I pay" is scored as two halves.
+_SUBJECT = re.compile(r"^\s*subject:\s*(?:(?:re|fwd?|fw)\s*:\s*)*", re.IGNORECASE)
+_GREETING = re.compile(
+    r"^\s*(?i:hi|hiya|hello|hey|dear|good (?:morning|afternoon|evening)|morning|afternoon|"
+    r"greetings|to whom it may concern)\b(?:[\s/]+(?:(?i:there|all|team|everyone|sir|madam|"
+    r"or|and)|[A-Z][A-Za-z'-]*)\b){0,3}\s*[,!.:-]*\s*"
+)
+_SIGN_OFF = re.compile(
+    r"^\s*(?:(?:kind|best|warm|many|with)?\s*(?:regards|wishes)|many thanks|thanks? ?you|"
+    r"thanks?(?: (?:so|very) much| again| in advance)?|cheers|best|yours(?: faithfully| "
+    r"sincerely| truly)?|sincerely|all the best|sent from my)\s*(?:[,.!-].{0,60})?$",
+    re.IGNORECASE,
+)
+# A line at least this long that ends without punctuation was wrapped by the mail client.
+_WRAPPED_LINE = 45
+
+
+def member_text(text: str) -> str:
+    """The part of an email that holds the member's words, its wrapped lines rejoined.
+
+    A one-line text (the widget) is returned as it is. For an email: the subject (without
+    its label) and the body, less greetings, the sign-off and what follows it; a later
+    line holding a question mark is kept even under a sign-off ("Thanks. Also, can I...?").
+    When nothing would be left the text is returned unchanged.
+    """
+    lines = [line.rstrip() for line in text.splitlines()]
+    if sum(1 for line in lines if line.strip()) < 2:
+        return text
+    kept: list[str] = []
+    signed_off = body_started = False
+    for line in lines:
+        if not line.strip():
+            kept.append("")
+            continue
+        if _SUBJECT.match(line):
+            kept.extend([_SUBJECT.sub("", line).strip(), ""])
+            continue
+        if signed_off and "?" not in line:
+            continue
+        if body_started and _SIGN_OFF.match(line) and "?" not in line:
+            signed_off = True
+            continue
+        if not body_started:
+            line = _GREETING.sub("", line, count=1)
+            if not _TOKEN.search(line.lower()):
+                continue
+        body_started = True
+        kept.append(line)
+    joined: list[str] = []
+    for line in kept:
+        previous = joined[-1] if joined else ""
+        if line and previous and len(previous) >= _WRAPPED_LINE and previous[-1] not in ".?!:;":
+            joined[-1] = f"{previous} {line.strip()}"
+        else:
+            joined.append(line)
+    result = "\n".join(joined).strip()
+    return result if _TOKEN.search(result.lower()) else text
+
+
 def split_sentences(text: str) -> list[str]:
     """The sentences (and lines) of a text that hold at least one word."""
     sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
@@ -181,6 +245,29 @@ def specifics(normalised: str) -> frozenset[str]:
 def stem(token: str) -> str:
     """A crude stem (first five letters) so "tests"/"test" and "assessed"/"assessment" meet."""
     return token[:5]
+
+
+# A request need not end with "?": "Please could you let me know what I need to do",
+# "I'd like to know how much time it takes", "Could you confirm the fee please."
+_REQUEST = re.compile(
+    r"\b(?:let (?:me|us) know|(?:like|need|want|wanted) to (?:know|ask|check)|wondering|"
+    r"(?:can|could|would) you|please (?:advise|confirm|explain|tell|send|clarify)|"
+    r"tell me|explain)\b"
+)
+
+
+def asks_something(sentence: str) -> bool:
+    """True for a sentence that asks or requests, not one that gives context or signs off."""
+    if "?" in sentence or looks_like_question(sentence):
+        return True
+    lowered = sentence.lower().replace("’", "'")
+    return lowered.startswith("please") or bool(_REQUEST.search(lowered))
+
+
+def has_subject(text: str) -> bool:
+    """Whether an email's text opens with a "Subject:" line (member_text keeps it first)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return bool(_SUBJECT.match(first)) and bool(_TOKEN.search(_SUBJECT.sub("", first).lower()))
 
 
 def looks_like_question(segment: str) -> bool:

@@ -29,9 +29,12 @@ from ats_helpdesk.question_text import (
     acronym_conflict,
     acronyms,
     answer_kinds,
+    asks_something,
     compared_sides,
     group_sentences,
+    has_subject,
     looks_like_question,
+    member_text,
     normalise_text,
     question_kinds,
     specifics,
@@ -93,6 +96,13 @@ class Retrieval:
     query_tokens: int
     word_argmax: int
     char_argmax: int
+    # An email (several lines) and how many of its sentences ask something: a
+    # two-question email is less sure to be answered by one entry.
+    email: bool = False
+    asking: int = 0
+    # Entries that some asking sentence of an email, read alone, matches best: an
+    # answer that only context words lead to is on weaker ground. Empty: not an email.
+    asked_best: frozenset[int] = frozenset()
     # The learnt ranker's value for each of ``ranked`` (set by calibration.rerank).
     rank_values: tuple[float, ...] = ()
 
@@ -108,6 +118,8 @@ class _SegmentScores(NamedTuple):
     answer: np.ndarray
     context: np.ndarray  # the whole text's score per entry
     bonus: np.ndarray
+    asking: int  # sentences that ask something (emails only; 0 for a one-liner)
+    asked_best: frozenset[int]  # best entry of each asking sentence alone (emails only)
 
 
 class RetrievalIndex:
@@ -172,10 +184,15 @@ class RetrievalIndex:
 
     def retrieve(self, text: str) -> Retrieval | None:
         """Rank the entries for ``text``; None when it holds no words at all."""
-        scores = self._score_segments(text)
+        # An email is read without its greeting, sign-off and signature, wrapped lines
+        # rejoined (question_text.member_text); a one-liner is left as it is.
+        email = sum(1 for line in text.splitlines() if line.strip()) > 1
+        subject = has_subject(text)
+        text = member_text(text)
+        scores = self._score_segments(text, email=email, subject=subject)
         if scores is None:
             return None
-        segments, normalised, shortlist, word, char, answer, context, bonus = scores
+        segments, normalised, shortlist, word, char, answer, context, bonus, asking, asked = scores
         base = WORD_WEIGHT * word + CHAR_WEIGHT * char + ANSWER_WEIGHT * answer
         # Each entry is scored on the segment that suits it best, plus the whole text.
         best_for = np.argmax(base + bonus[:, None], axis=0)
@@ -205,16 +222,39 @@ class RetrievalIndex:
             query_tokens=len(normalised[shortlist[chosen]].split()),
             word_argmax=int(np.argmax(word.max(axis=0))),
             char_argmax=int(np.argmax(char.max(axis=0))),
+            email=email,
+            asking=asking,
+            asked_best=asked,
         )
 
-    def _score_segments(self, text: str) -> _SegmentScores | None:
-        """Word, character and answer similarities of the promising segments to each entry."""
+    def _score_segments(
+        self, text: str, *, email: bool = False, subject: bool = False
+    ) -> _SegmentScores | None:
+        """Word, character and answer similarities of the promising segments to each entry.
+
+        In an email only segments holding a sentence that asks something are
+        candidates (alone, with a neighbour, or with the subject line): the answer must
+        rest on the question, not on context ("I teach hairdressing 16 hours a week" is
+        no question about teaching hours). Context still counts through the whole-text
+        share. An email with no asking sentence is scored on every segment.
+        """
         raw = split_sentences(text)
         pairs = [(r, normalise_text(r)) for r in raw]
         pairs = [(r, n) for r, n in pairs if n]
         if not pairs:
             return None
         groups = group_sentences(len(pairs), short=len(text) <= SHORT_TEXT)
+        asking: set[int] = set()
+        if email:
+            asking = {i for i, (r, _) in enumerate(pairs) if asks_something(r)}
+            if subject:
+                asking.discard(0)
+            if asking:
+                groups = [g for g in groups if len(g) <= 2 and asking.intersection(g)]
+                if subject:
+                    # The subject qualifies each question ("Subject: certificate" /
+                    # "How long is it supposed to take?") but is no question itself.
+                    groups += [(0, i) for i in sorted(asking) if i > 1]
         segments = [" ".join(pairs[i][0] for i in group) for group in groups]
         normalised = [" ".join(pairs[i][1] for i in group) for group in groups]
         # Count each sentence once; a pair's counts are the sum of its sentences' counts.
@@ -228,7 +268,13 @@ class RetrievalIndex:
         pooled = sparse_scores(word_query, self._word_pooled)
         answer = sparse_scores(word_query, self._answer_rows)
         bonus = np.array([QUESTION_BONUS if looks_like_question(s) else 0.0 for s in segments])
-        prescore = (pooled[:-1] + ANSWER_WEIGHT * answer[:-1]).max(axis=1) + bonus
+        stage1 = pooled[:-1] + ANSWER_WEIGHT * answer[:-1]
+        prescore = stage1.max(axis=1) + bonus
+        asked = frozenset(
+            int(np.argmax(stage1[row]))
+            for row, group in enumerate(groups)
+            if len(group) == 1 and group[0] in asking
+        )
         shortlist = np.sort(np.argsort(-prescore)[:CHAR_SEGMENTS])
         # Stage 2, the shortlisted segments and the whole text, phrasing by phrasing.
         rows = [*shortlist.tolist(), len(groups)]
@@ -249,6 +295,8 @@ class RetrievalIndex:
             answer[shortlist],
             context,
             bonus[shortlist],
+            len(asking),
+            asked,
         )
 
     def _uncovered(self, query: str, index: int) -> float:
