@@ -132,10 +132,14 @@ def feedback_path(models_dir: Path) -> Path:
 
 
 def read_feedback(path: Path) -> list[TrainingText]:
-    """Valid lines of the feedback file; bad lines are logged and skipped."""
+    """Valid lines of the feedback file; bad lines are logged and skipped.
+
+    Staff may reclassify one message more than once: only its latest label is
+    trained on (lines name the message by ``message_id``), so a corrected mistake
+    does not stay in the training data beside its correction."""
     if not path.is_file():
         return []
-    texts: list[TrainingText] = []
+    texts: dict[object, TrainingText] = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -144,10 +148,12 @@ def read_feedback(path: Path) -> list[TrainingText]:
             intent = item["intent"]
             if intent not in INTENTS or not isinstance(item.get("body", ""), str):
                 raise ValueError(f"unknown intent {intent!r}")
-            texts.append(TrainingText(str(item.get("subject", "")), item.get("body", ""), intent))
+            key = item.get("message_id") or ("line", number)
+            texts.pop(key, None)  # the latest label goes last, as if newly appended
+            texts[key] = TrainingText(str(item.get("subject", "")), item.get("body", ""), intent)
         except (ValueError, KeyError, TypeError) as error:
             logger.warning("skipping %s line %d: %s", path, number, error)
-    return texts
+    return list(texts.values())
 
 
 def training_key(content: Content, models_dir: Path, config: ModelConfig | None = None) -> str:

@@ -76,6 +76,19 @@ def test_feedback_is_trained_on_and_bad_lines_skipped(
     assert training_key(small_content, models) != before
 
 
+def test_only_the_latest_label_of_a_reclassified_message_is_trained_on(tmp_path: Path) -> None:
+    path = tmp_path / "reclassified.jsonl"
+    lines = [
+        {"message_id": "<a@x>", "subject": "s", "body": "first try", "intent": "faq"},
+        {"message_id": "<b@x>", "subject": "s", "body": "other mail", "intent": "appeal"},
+        {"message_id": "<a@x>", "subject": "s", "body": "first try", "intent": "objection"},
+        {"subject": "no id", "body": "kept as is", "intent": "other"},
+        {"subject": "no id", "body": "kept as is", "intent": "other"},
+    ]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", "utf-8")
+    assert [t.intent for t in read_feedback(path)] == ["appeal", "objection", "other", "other"]
+
+
 def test_saved_numpy_model_gives_sklearn_probabilities(
     content: Content, real_model: IntentModel, real_models_dir: Path
 ) -> None:
