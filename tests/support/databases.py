@@ -15,7 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
+
+from ats_helpdesk.config import Settings
+from ats_helpdesk.store.db import make_engine, upgrade_database
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -52,6 +55,18 @@ def postgres_schema_url() -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def migrated_postgres_engine(settings: Settings) -> Iterator[Engine]:
+    """An engine on a fresh schema (``postgres_schema_url``) with every migration applied."""
+    with postgres_schema_url() as url:
+        engine = make_engine(settings, url=url)
+        try:
+            upgrade_database(engine=engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def sqlite_url(folder: Path) -> str:

@@ -15,7 +15,6 @@ from sqlmodel import Session
 
 from ats_helpdesk.config import Settings
 from ats_helpdesk.store.accounts import create_user
-from ats_helpdesk.store.db import make_engine, upgrade_database
 from ats_helpdesk.web.security import hash_password
 from support import databases
 
@@ -31,11 +30,8 @@ def engine(web_settings: Settings) -> Iterator[Engine]:
     reason = databases.postgres_unreachable()
     if reason:
         pytest.fail(reason)
-    with databases.postgres_schema_url() as url:
-        engine = make_engine(web_settings, url=url)
-        upgrade_database(engine=engine)
+    with databases.migrated_postgres_engine(web_settings) as engine:
         yield engine
-        engine.dispose()
 
 
 @pytest.fixture

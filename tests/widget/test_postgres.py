@@ -13,7 +13,6 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from ats_helpdesk.config import Settings
-from ats_helpdesk.store.db import make_engine, upgrade_database
 from ats_helpdesk.store.models import AnswerFeedback, Case, Message
 from ats_helpdesk.web.app import create_app
 from ats_helpdesk.worker import drain
@@ -42,11 +41,8 @@ def pg_engine(pg_settings: Settings) -> Iterator[Engine]:
     reason = databases.postgres_unreachable()
     if reason:
         pytest.fail(reason)
-    with databases.postgres_schema_url() as url:
-        engine = make_engine(pg_settings, url=url)
-        upgrade_database(engine=engine)
+    with databases.migrated_postgres_engine(pg_settings) as engine:
         yield engine
-        engine.dispose()
 
 
 def test_widget_on_postgresql(pg_settings: Settings, pg_engine: Engine) -> None:
