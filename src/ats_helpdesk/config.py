@@ -87,8 +87,13 @@ class Settings(BaseSettings):
     )
 
     @property
+    def inbox_list(self) -> list[str]:
+        """The inbox addresses in the order configured (the first is the one we write as)."""
+        return [a.strip() for a in self.inbox.split(",") if a.strip()]
+
+    @property
     def inbox_addresses(self) -> frozenset[str]:
-        return frozenset(a.strip().lower() for a in self.inbox.split(",") if a.strip())
+        return frozenset(a.lower() for a in self.inbox_list)
 
     @property
     def widget_origin_list(self) -> list[str]:

@@ -138,7 +138,7 @@ class HandoffDesk:
 
     def open_case(self, *, name: str, email: str, question: str) -> Handoff:
         services = self.services()
-        configured = [a.strip() for a in self.settings.inbox.split(",") if a.strip()]
+        configured = self.settings.inbox_list
         inbox = configured[0] if configured else self.settings.from_address
         domain = inbox.rsplit("@", 1)[-1] or "ats-helpdesk.invalid"
         now = self.clock()
