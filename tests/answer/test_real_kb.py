@@ -72,7 +72,14 @@ def test_faq_15_hands_over(real_answerer: Answerer) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["faq_held_out.yaml", "faq_held_out_2.yaml", "faq_held_out_3.yaml", "faq_held_out_4.yaml"],
+    [
+        "faq_held_out.yaml",
+        "faq_held_out_2.yaml",
+        "faq_held_out_3.yaml",
+        "faq_held_out_4.yaml",
+        "faq_held_out_5.yaml",
+        "faq_held_out_6.yaml",
+    ],
 )
 def test_later_held_out_sets_are_well_formed(real_answerer: Answerer, name: str) -> None:
     """The acceptance pass's held-out sets (docs/answerer.md) name real entries and
