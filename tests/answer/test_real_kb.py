@@ -79,6 +79,7 @@ def test_faq_15_hands_over(real_answerer: Answerer) -> None:
         "faq_held_out_4.yaml",
         "faq_held_out_5.yaml",
         "faq_held_out_6.yaml",
+        "faq_held_out_7.yaml",
     ],
 )
 def test_later_held_out_sets_are_well_formed(real_answerer: Answerer, name: str) -> None:
@@ -123,3 +124,23 @@ def test_a_year_sum_or_cohort_the_entry_never_gives_hands_over(real_answerer: An
     assert not cohort.answered and "cohort 9" in str(cohort.reason)
     fee = real_answerer.ask("is the ATS fee £750 or £760?")
     assert fee.answered and fee.faq_id == "ats-faq-12"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("Is my line manager allowed to be my ATS mentor?", "handover-mentor-arrangements"),
+        ("will SET pay my mentor for the time they spend on me", None),
+        ("I moved house and can't find my ATS certificate, can I have another?", None),
+        ("what time is the introductory webinar and will it be recorded", None),
+        ("do I need to pay the Chartered College a membership fee to be chartered", None),
+    ],
+)
+def test_recurring_gaps_hand_over(
+    real_answerer: Answerer, question: str, entry: str | None
+) -> None:
+    """Topics members raise that no document covers go to a person (docs/answerer.md)."""
+    result = real_answerer.ask(question)
+    assert not result.answered, result.model_dump()
+    if entry is not None:
+        assert entry in str(result.reason)
