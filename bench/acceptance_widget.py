@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -28,11 +29,12 @@ from bench_widget import free_port, start_server
 
 from ats_helpdesk.answer import Answerer
 from ats_helpdesk.content import find_content
+from ats_helpdesk.faq_eval import LabelledSetError, Outcome, figures, is_answerable, load_labelled
 
 BARS = {"precision": 0.95, "coverage": 0.80, "abstention": 0.80}
 
 
-def post(port: int, question: str) -> dict[str, object]:
+def post(port: int, question: str) -> dict[str, Any]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request(
         "POST", "/api/ask", json.dumps({"question": question}), {"Content-Type": "application/json"}
@@ -61,35 +63,39 @@ def main() -> int:
     parser.add_argument("file", type=Path)
     parser.add_argument("--all", action="store_true", help="include emails too")
     args = parser.parse_args()
-    items = yaml.safe_load(args.file.read_text(encoding="utf-8"))
-    chosen = [i for i in items if args.all or i.get("channel", "widget") != "email"]
-    chosen = [i for i in chosen if 0 < len(i["q"]) <= 2000]  # the API's limit (413 above)
+    channels = {
+        str(item.get("id")): item.get("channel", "widget")
+        for item in yaml.safe_load(args.file.read_text(encoding="utf-8"))
+    }
+    try:
+        questions = load_labelled(args.file)
+    except LabelledSetError as error:
+        raise SystemExit(str(error)) from error
+    chosen = [q for q in questions if args.all or channels.get(q.id) != "email"]
+    chosen = [q for q in chosen if 0 < len(q.text) <= 2000]  # the API's limit (413 above)
     local = Answerer.from_content(find_content())
     handover = {e.id for e in local.knowledge.entries if e.handover}
-    given = right = answerable = covered = unanswerable = held = disagree = 0
-    wrong: list[str] = []
+    outcomes: list[Outcome] = []
+    disagree = 0
     with tempfile.TemporaryDirectory() as data:
         port = free_port()
         server = start_server(Path(data), port)
         try:
-            for item in chosen:
-                expect = item["expect"]
-                ids = set([expect] if isinstance(expect, str) else expect or [])
-                result = post(port, item["q"])
-                disagree += result["faq_id"] != local.ask(item["q"]).faq_id
-                can = bool(ids) and not ids & handover
-                if result["answered"]:
-                    given += 1
-                    if result["faq_id"] in ids:
-                        right += 1
-                    else:
-                        wrong.append(f"{item['id']} -> {result['faq_id']} (expected {expect})")
-                if can:
-                    answerable += 1
-                    covered += bool(result["answered"])
-                else:
-                    unanswerable += 1
-                    held += not result["answered"]
+            for question in chosen:
+                result = post(port, question.text)
+                disagree += result["faq_id"] != local.ask(question.text).faq_id
+                faq_id = result["faq_id"] if isinstance(result["faq_id"], str) else None
+                outcomes.append(
+                    Outcome(
+                        question=question,
+                        answerable=is_answerable(question, handover),
+                        answered=bool(result["answered"]),
+                        faq_id=faq_id,
+                        top_id=faq_id,
+                        handover_top=False,
+                        confidence=float(result["confidence"]),
+                    )
+                )
             script = fetch(port, "GET", "/widget.js")
             stranger = fetch(
                 port,
@@ -111,24 +117,25 @@ def main() -> int:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
-    figures = {
-        "precision": right / given if given else 0.0,
-        "coverage": covered / answerable if answerable else 0.0,
-        "abstention": held / unanswerable if unanswerable else 0.0,
-    }
+    counts = figures(outcomes)
+    answerable = sum(o.answerable for o in outcomes)
     print(
         f"{args.file.name}: {len(chosen)} questions through POST /api/ask "
-        f"({answerable} answerable, {unanswerable} unanswerable; {given} answered)"
+        f"({answerable} answerable, {len(outcomes) - answerable} unanswerable; "
+        f"{counts['answered']} answered)"
     )
-    for name, value in figures.items():
-        verdict = "ok" if value >= BARS[name] else "BELOW"
-        print(f"  {name:<11} {value * 100:5.1f}%  (bar {BARS[name] * 100:.0f}%)  {verdict}")
-    for line in wrong:
-        print(f"  wrong: {line}")
+    for name, bar in BARS.items():
+        value = counts[name] or 0.0
+        verdict = "ok" if value >= bar else "BELOW"
+        print(f"  {name:<11} {value * 100:5.1f}%  (bar {bar * 100:.0f}%)  {verdict}")
+    for o in outcomes:
+        if o.answered and not o.right:
+            expected = list(o.question.expect) or None
+            print(f"  wrong: {o.question.id} -> {o.faq_id} (expected {expected})")
     print(f"  API and `ask` disagree on {disagree} question(s)")
     print(f"  /widget.js served as JavaScript: {'ok' if widget_js else 'NO'}")
     print(f"  stranger origin gets no CORS grant: {'ok' if no_grant else 'NO'}")
-    passed = all(figures[n] >= BARS[n] for n in BARS) and widget_js and no_grant
+    passed = all((counts[n] or 0.0) >= bar for n, bar in BARS.items()) and widget_js and no_grant
     return 0 if passed and not disagree else 1
 
 

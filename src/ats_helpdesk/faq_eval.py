@@ -125,6 +125,11 @@ def unknown_labels(questions: Sequence[LabelledQuestion], answerer: Answerer) ->
     return [f"{q.id}: {e}" for q in questions for e in q.expect if e not in known]
 
 
+def is_answerable(question: LabelledQuestion, handover: set[str]) -> bool:
+    """Some entry answers it: it names one, and none of a hand-over entry's (FAQ 15)."""
+    return bool(question.expect) and not set(question.expect) & handover
+
+
 def _judge(answerer: Answerer, question: LabelledQuestion) -> tuple[Judgement | None, str | None]:
     cleaned, note = clean_input(question.text)
     return (answerer.judge(cleaned), note) if cleaned is not None else (None, note)
@@ -144,7 +149,7 @@ def run(answerer: Answerer, questions: Sequence[LabelledQuestion]) -> list[Outco
         outcomes.append(
             Outcome(
                 question=question,
-                answerable=bool(question.expect) and not set(question.expect) & handover,
+                answerable=is_answerable(question, handover),
                 answered=bool(result and result.answered),
                 faq_id=result.faq_id if result else None,
                 top_id=top,
