@@ -187,7 +187,13 @@ def test_handoff_becomes_a_case_staff_see_in_the_queue(
     reference.wait_for()
     text = reference.inner_text()
     assert text.startswith("ATS-")
-    assert text in _widget_status(page) or "Thank you" in _widget_status(page)
+    # The live region is filled 60 ms after the change (widget.js announce), so wait for it.
+    page.wait_for_function(
+        "ref => { const s = document.querySelector('ats-helpdesk-widget').shadowRoot"
+        ".querySelector('[role=status]').textContent;"
+        " return s.includes(ref) || s.includes('Thank you'); }",
+        arg=text,
+    )
     with Session(engine) as session:
         case = session.execute(select(Case).where(Case.reference == text)).scalar_one()
         assert case.member_email == "robin.visitor@example.org"
