@@ -82,6 +82,7 @@ def test_faq_15_hands_over(real_answerer: Answerer) -> None:
         "faq_held_out_7.yaml",
         "faq_held_out_8.yaml",
         "faq_held_out_9.yaml",
+        "faq_held_out_10.yaml",
     ],
 )
 def test_later_held_out_sets_are_well_formed(real_answerer: Answerer, name: str) -> None:
@@ -136,6 +137,8 @@ def test_a_year_sum_or_cohort_the_entry_never_gives_hands_over(real_answerer: An
         ("I moved house and can't find my ATS certificate, can I have another?", None),
         ("what time is the introductory webinar and will it be recorded", None),
         ("do I need to pay the Chartered College a membership fee to be chartered", None),
+        ("do the hours i teach online count towards the eight a week", None),
+        ("will a letter from my GP be enough for reasonable adjustments", None),
     ],
 )
 def test_recurring_gaps_hand_over(
@@ -146,3 +149,18 @@ def test_recurring_gaps_hand_over(
     assert not result.answered, result.model_dump()
     if entry is not None:
         assert entry in str(result.reason)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("how do I request reasonable adjustments?", "policy-reasonable-adjustments"),
+        ("does one to one coaching count towards my teaching hours", "ats-faq-16"),
+    ],
+)
+def test_hand_over_entries_leave_their_neighbours_answered(
+    real_answerer: Answerer, question: str, entry: str
+) -> None:
+    """A hand-over entry must not take its neighbour's own questions (held-out set 3)."""
+    result = real_answerer.ask(question)
+    assert result.answered and result.faq_id == entry, result.model_dump()
