@@ -72,11 +72,21 @@ def _page(browser: Any, **context: Any) -> Any:
     return page
 
 
+# The widget's aria-live region, inside its shadow root.
+STATUS = (
+    "document.querySelector('ats-helpdesk-widget').shadowRoot"
+    ".querySelector('[role=status]').textContent"
+)
+
+
 def _widget_status(page: Any) -> str:
-    return page.evaluate(
-        "() => document.querySelector('ats-helpdesk-widget').shadowRoot"
-        ".querySelector('[role=status]').textContent"
-    )
+    return page.evaluate(f"() => {STATUS}")
+
+
+def _wait_for_status(page: Any, condition: str, arg: object = None) -> None:
+    """Wait until ``condition`` (JavaScript over the status text ``s``) holds: widget.js
+    fills the live region 60 ms after the change it announces."""
+    page.wait_for_function(f"arg => {{ const s = {STATUS}; return {condition}; }}", arg=arg)
 
 
 def _open_demo(page: Any, server: str) -> None:
@@ -100,10 +110,7 @@ def test_ask_get_an_answer_and_vote(browser: Any, server: str, engine: Engine) -
     answer.wait_for()
     assert "£" in answer.inner_text()
     assert page.locator(".source").inner_text().startswith("Source: ")
-    page.wait_for_function(
-        "() => document.querySelector('ats-helpdesk-widget').shadowRoot"
-        ".querySelector('[role=status]').textContent.startsWith('Answer:')"
-    )
+    _wait_for_status(page, "s.startsWith('Answer:')")
     assert "£" in _widget_status(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "widget.png"))
@@ -131,10 +138,7 @@ def test_keyboard_only(browser: Any, server: str) -> None:
     page.keyboard.type(UNANSWERED)
     page.keyboard.press("Enter")
     page.get_by_text("Did you mean one of these?").wait_for()
-    page.wait_for_function(
-        "() => document.querySelector('ats-helpdesk-widget').shadowRoot"
-        ".querySelector('[role=status]').textContent.includes('related questions')"
-    )
+    _wait_for_status(page, "s.includes('related questions')")
     suggestion = page.locator(".suggestions button").first
     first = suggestion.inner_text()
     for _ in range(6):  # Tab to the first suggestion
@@ -187,13 +191,7 @@ def test_handoff_becomes_a_case_staff_see_in_the_queue(
     reference.wait_for()
     text = reference.inner_text()
     assert text.startswith("ATS-")
-    # The live region is filled 60 ms after the change (widget.js announce), so wait for it.
-    page.wait_for_function(
-        "ref => { const s = document.querySelector('ats-helpdesk-widget').shadowRoot"
-        ".querySelector('[role=status]').textContent;"
-        " return s.includes(ref) || s.includes('Thank you'); }",
-        arg=text,
-    )
+    _wait_for_status(page, "s.includes(arg) || s.includes('Thank you')", arg=text)
     with Session(engine) as session:
         case = session.execute(select(Case).where(Case.reference == text)).scalar_one()
         assert case.member_email == "robin.visitor@example.org"
