@@ -84,6 +84,7 @@ def test_faq_15_hands_over(real_answerer: Answerer) -> None:
         "faq_held_out_9.yaml",
         "faq_held_out_10.yaml",
         "faq_held_out_11.yaml",
+        "faq_held_out_12.yaml",
     ],
 )
 def test_later_held_out_sets_are_well_formed(real_answerer: Answerer, name: str) -> None:
@@ -140,6 +141,11 @@ def test_a_year_sum_or_cohort_the_entry_never_gives_hands_over(real_answerer: An
         ("do I need to pay the Chartered College a membership fee to be chartered", None),
         ("do the hours i teach online count towards the eight a week", None),
         ("will a letter from my GP be enough for reasonable adjustments", None),
+        ("do i need a dbs check for the declaration of suitability", None),
+        ("is there a fee to ask for an extension", None),
+        ("can I bring my union rep to the appeals panel", None),
+        ("how many days do I have to lodge an appeal", None),
+        ("can my mentor and I do the professional discussions on Zoom", None),
     ],
 )
 def test_recurring_gaps_hand_over(
@@ -157,11 +163,15 @@ def test_recurring_gaps_hand_over(
     [
         ("how do I request reasonable adjustments?", "policy-reasonable-adjustments"),
         ("does one to one coaching count towards my teaching hours", "ats-faq-16"),
+        ("do I have to attend the appeal panel in person", "terms-appeal-panel"),
+        ("how many professional discussions do I have with my mentor", "ats-faq-33"),
+        ("how do I request an extension", "terms-extension-six-week-rule"),
+        ("what is the declaration of suitability", "terms-membership-and-suitability"),
     ],
 )
 def test_hand_over_entries_leave_their_neighbours_answered(
     real_answerer: Answerer, question: str, entry: str
 ) -> None:
-    """A hand-over entry must not take its neighbour's own questions (held-out set 3)."""
+    """A hand-over entry must not take its neighbour's own questions (held-out sets 3, 8)."""
     result = real_answerer.ask(question)
     assert result.answered and result.faq_id == entry, result.model_dump()
