@@ -22,8 +22,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_widget import free_port, start_server
 
@@ -63,15 +61,11 @@ def main() -> int:
     parser.add_argument("file", type=Path)
     parser.add_argument("--all", action="store_true", help="include emails too")
     args = parser.parse_args()
-    channels = {
-        str(item.get("id")): item.get("channel", "widget")
-        for item in yaml.safe_load(args.file.read_text(encoding="utf-8"))
-    }
     try:
         questions = load_labelled(args.file)
     except LabelledSetError as error:
         raise SystemExit(str(error)) from error
-    chosen = [q for q in questions if args.all or channels.get(q.id) != "email"]
+    chosen = [q for q in questions if args.all or q.channel != "email"]
     chosen = [q for q in chosen if 0 < len(q.text) <= 2000]  # the API's limit (413 above)
     local = Answerer.from_content(find_content())
     handover = {e.id for e in local.knowledge.entries if e.handover}

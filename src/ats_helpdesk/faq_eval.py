@@ -31,6 +31,7 @@ from ats_helpdesk.calibration import (
 from ats_helpdesk.retrieval import Retrieval
 
 SPLITS = ("tune", "test")
+CHANNELS = ("widget", "email")
 # Threshold choice: the lowest confidence at which the tuning split's answers are
 # still this precise. Two points above the 95% bar of issue 3: held-out sets written
 # later (tests/data/faq_held_out*.yaml) ran several points below the tuning figure.
@@ -51,6 +52,9 @@ class LabelledQuestion:
     text: str
     expect: tuple[str, ...]  # acceptable entry ids; empty: nothing answers it
     split: str | None
+    # Where a member would ask it ("widget" or "email"); None in sets written before
+    # the field (bench/eval_email_subsets.py tells those apart by their text).
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,12 @@ def _item(raw: Any, where: str) -> LabelledQuestion:
     split = raw.get("split")
     if split is not None and split not in SPLITS:
         raise LabelledSetError(f"{where}: field 'split' must be one of {', '.join(SPLITS)}")
-    return LabelledQuestion(id=str(raw.get("id", where)), text=text, expect=ids, split=split)
+    channel = raw.get("channel")
+    if channel is not None and channel not in CHANNELS:
+        raise LabelledSetError(f"{where}: field 'channel' must be one of {', '.join(CHANNELS)}")
+    return LabelledQuestion(
+        id=str(raw.get("id", where)), text=text, expect=ids, split=split, channel=channel
+    )
 
 
 def load_labelled(path: Path) -> list[LabelledQuestion]:

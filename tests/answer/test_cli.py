@@ -129,6 +129,7 @@ def test_eval_faq_reports_figures(fixture_content: Content, tmp_path: Path) -> N
         ('{"id": "1", "q": "x", "faq_id": "no-such-entry"}\n', "no-such-entry"),
         ('{"id": "1", "q": 5}\n', "field 'q'"),
         ("not json\n", "line 1"),
+        ('{"id": "1", "q": "x", "channel": "phone"}\n', "field 'channel'"),
     ],
 )
 def test_eval_faq_rejects_a_bad_labelled_file(
