@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from ats_helpdesk.calibration import Calibration, extract_features, load_calibration
 from ats_helpdesk.content import Content
 from ats_helpdesk.knowledge import Entry, KnowledgeBase, load_knowledge
+from ats_helpdesk.near_miss import NearMiss, NearMissIndex
 from ats_helpdesk.retrieval import Retrieval, RetrievalIndex
 
 logger = logging.getLogger(__name__)
@@ -128,9 +129,11 @@ class Answerer:
         self.threshold = calibration.threshold if threshold is None else threshold
         started = time.perf_counter()
         self.index = RetrievalIndex(knowledge.entries)
+        self.near_misses = NearMissIndex(knowledge.entries)
         logger.info(
-            "answerer index over %d entries built in %.0f ms (threshold %.3f)",
+            "answerer index over %d entries and %d near-misses built in %.0f ms (threshold %.3f)",
             len(knowledge.entries),
+            len(self.near_misses),
             (time.perf_counter() - started) * 1000,
             self.threshold,
         )
@@ -209,6 +212,15 @@ class Answerer:
                 f"{self.threshold:.2f}); a member of staff will reply"
             )
             return _abstain(_join(reason, note), confidence=confidence, suggestions=suggestions)
+        near = self.near_miss(retrieval)
+        if near is not None:
+            # The question is nearer one that staff recorded as not answered (by this
+            # entry or another) than to any way of asking an answered one: near_miss.py.
+            reason = (
+                f"the question is closest to {near.question!r}, which {near.entry_id} does "
+                "not answer; a member of staff will reply"
+            )
+            return _abstain(_join(reason, note), confidence=confidence, suggestions=suggestions)
         return AskResult(
             answered=True,
             faq_id=top.id,
@@ -218,6 +230,10 @@ class Answerer:
             suggestions=[],
             reason=note,
         )
+
+    def near_miss(self, retrieval: Retrieval) -> NearMiss | None:
+        """The recorded not-answered question the asking segment is closest to, if any."""
+        return self.near_misses.check(retrieval.segment)
 
     def _suggestions(self, retrieval: Retrieval) -> list[Suggestion]:
         entries: list[Entry] = [

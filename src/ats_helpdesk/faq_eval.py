@@ -64,7 +64,9 @@ class Outcome:
     answered: bool
     faq_id: str | None
     top_id: str | None
-    handover_top: bool  # the top match never answers: hand-over entry, scheme clash, ... (_blocked)
+    # The top match never answers: a hand-over entry, a scheme clash, ... (_blocked), or
+    # the question is a recorded near-miss (near_miss.py).
+    handover_top: bool
     confidence: float
 
     @property
@@ -163,7 +165,14 @@ def run(answerer: Answerer, questions: Sequence[LabelledQuestion]) -> list[Outco
                 faq_id=result.faq_id if result else None,
                 top_id=top,
                 handover_top=top in handover
-                or bool(judgement and judgement.retrieval and _blocked(judgement.retrieval)),
+                or bool(
+                    judgement
+                    and judgement.retrieval
+                    and (
+                        _blocked(judgement.retrieval)
+                        or answerer.near_miss(judgement.retrieval) is not None
+                    )
+                ),
                 confidence=judgement.confidence if judgement else 0.0,
             )
         )

@@ -91,6 +91,9 @@ class Entry(BaseModel):
     supersedes: tuple[Superseded, ...] = ()
     tags: tuple[str, ...] = ()
     handover: bool = False
+    # Questions on this entry's topic that its answer does not give (a fee, a time limit,
+    # online or not...): the answerer hands these over instead of answering with it.
+    not_answered: tuple[str, ...] = ()
 
     @field_validator("id")
     @classmethod
@@ -107,6 +110,14 @@ class Entry(BaseModel):
         for i, phrasing in enumerate(value):
             if not phrasing.strip():
                 raise ValueError(f"phrasing {i + 1} is blank")
+        return value
+
+    @field_validator("not_answered")
+    @classmethod
+    def _not_answered_text(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for i, question in enumerate(value):
+            if not question.strip():
+                raise ValueError(f"question {i + 1} is blank")
         return value
 
     @field_validator("answer")
@@ -231,6 +242,14 @@ def _check_entry(entry: Entry, name: str, sources: dict[str, Source]) -> list[Pr
     problems: list[Problem] = []
     if entry.answer is None and not entry.handover:
         problems.append(Problem(name, "answer", "may be null only with handover: true"))
+    if entry.handover and entry.not_answered:
+        problems.append(
+            Problem(
+                name,
+                "not_answered",
+                "a hand-over entry answers nothing; list questions it should catch as phrasings",
+            )
+        )
     cited = [("sources", s) for s in entry.sources] + [("supersedes", s) for s in entry.supersedes]
     counts: dict[str, int] = {}
     for field, ref in cited:
@@ -321,10 +340,59 @@ def find_collisions(parsed: list[tuple[str, Entry]]) -> list[Problem]:
     return problems
 
 
+def find_contradictions(parsed: list[tuple[str, Entry]]) -> list[Problem]:
+    """``not_answered`` questions near-identical to some entry's question or phrasing.
+
+    The answerer hands over a question nearer a ``not_answered`` one than any
+    phrasing (near_miss.py), whichever entry lists it; a near-copy of a phrasing
+    would make the knowledge base say both that it answers a question and that it
+    does not. Hand-over entries answer nothing, so their phrasings may be repeated;
+    and "how do i get qts" is no copy of "how do i get qtls" (DOMAIN.md: the schemes
+    are confused, not the same), so texts naming different schemes never clash.
+    """
+    from rapidfuzz import fuzz, process
+
+    from ats_helpdesk.question_text import acronyms, normalise_text
+
+    asked: list[str] = []
+    owners: list[tuple[str, str]] = []  # (file, field)
+    missed: list[str] = []
+    where: list[tuple[str, str]] = []
+    for name, entry in parsed:
+        if entry.handover:
+            continue
+        for i, text in enumerate((entry.question, *entry.phrasings)):
+            asked.append(normalise_phrase(text))
+            owners.append((name, "question" if i == 0 else f"phrasings[{i - 1}]"))
+        for i, text in enumerate(entry.not_answered):
+            missed.append(normalise_phrase(text))
+            where.append((name, f"not_answered[{i}]"))
+    if not asked or not missed:
+        return []
+    scores = process.cdist(
+        missed, asked, scorer=fuzz.ratio, score_cutoff=COLLISION_RATIO, workers=-1
+    )
+    problems: list[Problem] = []
+    for i, j in zip(*scores.nonzero(), strict=True):
+        other_file, other_field = owners[j]
+        if acronyms(normalise_text(missed[i])) != acronyms(normalise_text(asked[j])):
+            continue
+        problems.append(
+            Problem(
+                where[i][0],
+                where[i][1],
+                f"{missed[i]!r} is {scores[i, j]:.0f}% like {other_file} {other_field} "
+                f"{asked[j]!r}; a question cannot be both answered and not answered",
+            )
+        )
+    return problems
+
+
 def check_knowledge(knowledge_dir: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
-    """Every problem in the knowledge base (schema, ids, sources, length, collisions)."""
+    """Every problem in the knowledge base (schema, ids, sources, length, collisions, ...)."""
     parsed, sources, problems = _read_all(knowledge_dir)
     problems.extend(find_collisions(parsed))
+    problems.extend(find_contradictions(parsed))
     if problems:
         return None, problems
     return _build(parsed, sources), []

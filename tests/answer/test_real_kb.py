@@ -86,6 +86,7 @@ def test_faq_15_hands_over(real_answerer: Answerer) -> None:
         "faq_held_out_11.yaml",
         "faq_held_out_12.yaml",
         "faq_held_out_13.yaml",
+        "faq_held_out_14.yaml",
     ],
 )
 def test_later_held_out_sets_are_well_formed(real_answerer: Answerer, name: str) -> None:
