@@ -164,10 +164,29 @@ class KnowledgeBase:
         return f"{source.title}{year}, {ref.ref}"
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """``yaml.safe_load``, but a key given twice in one mapping is an error.
+
+    PyYAML keeps the last of two equal keys silently: a second ``phrasings:`` or
+    ``not_answered:`` block pasted into an entry would drop the first without a word.
+    """
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in getattr(node, "value", []):
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
+
+
 def _read_yaml(path: Path, problems: list[Problem], root: Path) -> Any:
     name = _display(path, root)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # a SafeLoader
     except UnicodeDecodeError:
         problems.append(Problem(name, "(file)", "is not UTF-8 text"))
     except yaml.YAMLError as error:

@@ -85,6 +85,20 @@ def test_invalid_yaml_names_the_line(make_kb: Callable[..., Content]) -> None:
     assert any(p.startswith("knowledge/entries/broken.yaml: line ") for p in _problems(content))
 
 
+def test_a_key_given_twice_names_the_line(make_kb: Callable[..., Content]) -> None:
+    # PyYAML would keep the second block and drop the first without a word.
+    content = make_kb()
+    path = content.knowledge / "entries" / "terms-certificate.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([*lines, "phrasings:", "- only this one"]) + "\n", encoding="utf-8")
+    problems = _problems(content)
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        f"knowledge/entries/terms-certificate.yaml: line {len(lines) + 1}: is not valid YAML: "
+        "the key 'phrasings' is given twice"
+    )
+
+
 def test_colliding_phrasings_across_entries(make_kb: Callable[..., Content]) -> None:
     viva = next(e for e in ENTRIES if e["id"] == "terms-viva-video")
     phrasings = [*viva["phrasings"], "What is the fee for ATS?"]
