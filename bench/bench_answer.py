@@ -48,6 +48,7 @@ def grow(knowledge: KnowledgeBase, factor: int, seed: int = 7) -> KnowledgeBase:
                         "question": scramble(entry.question),
                         "phrasings": tuple(scramble(p) for p in entry.phrasings),
                         "answer": scramble(entry.answer) if entry.answer else None,
+                        "not_answered": tuple(scramble(q) for q in entry.not_answered),
                     }
                 )
             )

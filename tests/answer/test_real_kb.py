@@ -87,6 +87,7 @@ def test_faq_15_hands_over(real_answerer: Answerer) -> None:
         "faq_held_out_12.yaml",
         "faq_held_out_13.yaml",
         "faq_held_out_14.yaml",
+        "faq_held_out_15.yaml",
     ],
 )
 def test_later_held_out_sets_are_well_formed(real_answerer: Answerer, name: str) -> None:
