@@ -217,8 +217,8 @@ class Answerer:
             # The question is nearer one that staff recorded as not answered (by this
             # entry or another) than to any way of asking an answered one: near_miss.py.
             reason = (
-                f"the question is closest to {near.question!r}, which {near.entry_id} does "
-                "not answer; a member of staff will reply"
+                f"the question is closest to {near.question!r}, listed under {near.entry_id} "
+                "as a question the documents do not answer; a member of staff will reply"
             )
             return _abstain(_join(reason, note), confidence=confidence, suggestions=suggestions)
         return AskResult(

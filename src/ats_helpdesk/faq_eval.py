@@ -276,8 +276,10 @@ def refit(
     for question, retrieval in retrieved:
         reranked = ranker.rerank(retrieval)
         top = ids[reranked.ranked[0].entry_index]
-        if top in handover or _blocked(reranked):
-            continue  # never answers, whatever the confidence (hand-over entry, ATS/AST clash)
+        if top in handover or _blocked(reranked) or answerer.near_miss(reranked) is not None:
+            # Never answers, whatever the confidence (hand-over entry, ATS/AST clash, a
+            # listed near-miss): it must not shape the confidence or the threshold.
+            continue
         features.append(extract_features(reranked))
         right.append(top in question.expect)
     # The threshold is chosen on out-of-fold confidences: in-sample ones are optimistic

@@ -174,12 +174,18 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in getattr(node, "value", []):
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # "<<: *base" merges another mapping; PyYAML resolves it below
             key = self.construct_object(key_node, deep=deep)
-            if key in seen:
+            try:
+                repeated = key in seen
+                seen.add(key)
+            except TypeError:
+                continue  # an unhashable key: PyYAML's own check below reports it
+            if repeated:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"the key {key!r} is given twice", key_node.start_mark
                 )
-            seen.add(key)
         return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
 
 
@@ -329,8 +335,6 @@ def normalise_phrase(text: str) -> str:
 
 def find_collisions(parsed: list[tuple[str, Entry]]) -> list[Problem]:
     """Phrasings (or questions) of different entries that are near-identical."""
-    from rapidfuzz import fuzz, process
-
     texts: list[str] = []
     owners: list[tuple[str, str, str]] = []  # (file, entry id, field)
     for name, entry in parsed:
@@ -339,24 +343,29 @@ def find_collisions(parsed: list[tuple[str, Entry]]) -> list[Problem]:
         for i, phrasing in enumerate(entry.phrasings):
             texts.append(normalise_phrase(phrasing))
             owners.append((name, entry.id, f"phrasings[{i}]"))
-    if not texts:
-        return []
-    scores = process.cdist(
-        texts, texts, scorer=fuzz.ratio, score_cutoff=COLLISION_RATIO, workers=-1
-    )
     problems: list[Problem] = []
-    for i, j in zip(*scores.nonzero(), strict=True):
+    for i, j, score in _near_copies(texts, texts):
         if i < j and owners[i][1] != owners[j][1]:
             other_file, _, other_field = owners[j]
             problems.append(
                 Problem(
                     owners[i][0],
                     owners[i][2],
-                    f"{texts[i]!r} is {scores[i, j]:.0f}% like {other_file} {other_field} "
+                    f"{texts[i]!r} is {score:.0f}% like {other_file} {other_field} "
                     f"{texts[j]!r}; reword one so retrieval can tell them apart",
                 )
             )
     return problems
+
+
+def _near_copies(left: list[str], right: list[str]) -> list[tuple[int, int, float]]:
+    """``(i, j, ratio)`` for texts of ``left`` and ``right`` at least COLLISION_RATIO alike."""
+    from rapidfuzz import fuzz, process
+
+    if not left or not right:
+        return []
+    scores = process.cdist(left, right, scorer=fuzz.ratio, score_cutoff=COLLISION_RATIO, workers=-1)
+    return [(int(i), int(j), float(scores[i, j])) for i, j in zip(*scores.nonzero(), strict=True)]
 
 
 def find_contradictions(parsed: list[tuple[str, Entry]]) -> list[Problem]:
@@ -369,8 +378,6 @@ def find_contradictions(parsed: list[tuple[str, Entry]]) -> list[Problem]:
     and "how do i get qts" is no copy of "how do i get qtls" (DOMAIN.md: the schemes
     are confused, not the same), so texts naming different schemes never clash.
     """
-    from rapidfuzz import fuzz, process
-
     from ats_helpdesk.question_text import acronyms, normalise_text
 
     asked: list[str] = []
@@ -386,13 +393,8 @@ def find_contradictions(parsed: list[tuple[str, Entry]]) -> list[Problem]:
         for i, text in enumerate(entry.not_answered):
             missed.append(normalise_phrase(text))
             where.append((name, f"not_answered[{i}]"))
-    if not asked or not missed:
-        return []
-    scores = process.cdist(
-        missed, asked, scorer=fuzz.ratio, score_cutoff=COLLISION_RATIO, workers=-1
-    )
     problems: list[Problem] = []
-    for i, j in zip(*scores.nonzero(), strict=True):
+    for i, j, score in _near_copies(missed, asked):
         other_file, other_field = owners[j]
         if acronyms(normalise_text(missed[i])) != acronyms(normalise_text(asked[j])):
             continue
@@ -400,7 +402,7 @@ def find_contradictions(parsed: list[tuple[str, Entry]]) -> list[Problem]:
             Problem(
                 where[i][0],
                 where[i][1],
-                f"{missed[i]!r} is {scores[i, j]:.0f}% like {other_file} {other_field} "
+                f"{missed[i]!r} is {score:.0f}% like {other_file} {other_field} "
                 f"{asked[j]!r}; a question cannot be both answered and not answered",
             )
         )

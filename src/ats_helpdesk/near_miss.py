@@ -29,6 +29,9 @@ from ats_helpdesk.question_text import normalise_text
 WORD_SHARE = 0.5
 # The question is a near-miss when its best not-answered similarity beats its best
 # phrasing similarity by more than this (chosen on the labelled sets; docs/answerer.md).
+# There is no minimum similarity: a near-noise text ("a") can be "nearer" a near-miss at
+# 0.05 than a phrasing at 0.03, but such texts never reach the confidence threshold, and
+# a minimum (0.4-0.6) let more wrong answers through than it spared right ones.
 MARGIN = 0.0
 # Texts of each kind (phrasings, near-misses) whose character similarity is computed:
 # the best by word similarity. On the 2,355 labelled questions the decision differs from
@@ -63,6 +66,8 @@ class NearMissIndex:
         margin: float = MARGIN,
         shortlist: int = SHORTLIST,
     ) -> None:
+        if shortlist < 1:
+            raise ValueError(f"shortlist must be at least 1, not {shortlist}")
         self.word_share = word_share
         self.margin = margin
         self.shortlist = shortlist
@@ -87,12 +92,13 @@ class NearMissIndex:
         self._word_columns = word_matrix.T.tocsr()
         self._char = QueryVectoriser(char)
         self._char_rows = char_matrix.tocsr()
-        self._char_query = np.zeros(len(char.vocabulary_), dtype=np.float32)
+        self._char_width = len(char.vocabulary_)
 
     def __len__(self) -> int:
         return len(self._missed)
 
     def _shortlist(self, scores: np.ndarray, start: int) -> np.ndarray:
+        """Positions (offset by ``start``) of the best ``shortlist`` scores, unordered."""
         if len(scores) <= self.shortlist:
             return np.arange(len(scores)) + start
         return np.argpartition(-scores, self.shortlist)[: self.shortlist] + start
@@ -108,11 +114,11 @@ class NearMissIndex:
             [self._shortlist(word[:asked], 0), self._shortlist(word[asked:], asked)]
         )
         data, columns, _ = self._char.transform([normalised])
-        self._char_query[columns] = data
-        try:
-            char = self._char_rows[rows] @ self._char_query
-        finally:
-            self._char_query[columns] = 0.0
+        # A fresh dense query each call (about a microsecond): the web app answers on a
+        # thread pool with one shared index, so no buffer may be shared between calls.
+        query = np.zeros(self._char_width, dtype=np.float32)
+        query[columns] = data
+        char = self._char_rows[rows] @ query
         similarity = self.word_share * word[rows] + (1.0 - self.word_share) * char
         is_missed = rows >= asked
         phrasing = float(similarity[~is_missed].max())

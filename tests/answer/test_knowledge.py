@@ -99,6 +99,37 @@ def test_a_key_given_twice_names_the_line(make_kb: Callable[..., Content]) -> No
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("sources:\n  - {doc: terms, doc: faq, ref: '1'}\n", "the key 'doc' is given twice"),
+        ("? [a, b]\n: 1\n", "unhashable"),
+    ],
+)
+def test_odd_yaml_keys_are_reported_not_raised(
+    make_kb: Callable[..., Content], text: str, words: str
+) -> None:
+    content = make_kb()
+    (content.knowledge / "entries" / "odd.yaml").write_text(text, encoding="utf-8")
+    assert any(
+        p.startswith("knowledge/entries/odd.yaml: line ") and words in p
+        for p in _problems(content)
+    ), _problems(content)
+
+
+def test_yaml_merge_keys_still_work(make_kb: Callable[..., Content]) -> None:
+    content = make_kb()
+    (content.knowledge / "sources.yaml").write_text(
+        "base: &base {title: Shared title, date: 2020-10-01}\n"
+        "terms: {<<: *base, title: ATS terms and conditions}\n"
+        "faq: {title: ATS FAQ, date: 2016-01-01}\n"
+        "ast-booklet: {<<: *base, title: AST booklet}\n",
+        encoding="utf-8",
+    )
+    knowledge = load_knowledge(content.knowledge)
+    assert knowledge.sources["terms"].title == "ATS terms and conditions"
+
+
 def test_colliding_phrasings_across_entries(make_kb: Callable[..., Content]) -> None:
     viva = next(e for e in ENTRIES if e["id"] == "terms-viva-video")
     phrasings = [*viva["phrasings"], "What is the fee for ATS?"]
