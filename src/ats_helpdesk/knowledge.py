@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -104,20 +111,13 @@ class Entry(BaseModel):
             raise ValueError("FAQ ids are ats-faq-NN (two digits, the FAQ question number)")
         return value
 
-    @field_validator("phrasings")
+    @field_validator("phrasings", "not_answered")
     @classmethod
-    def _phrasings_text(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for i, phrasing in enumerate(value):
-            if not phrasing.strip():
-                raise ValueError(f"phrasing {i + 1} is blank")
-        return value
-
-    @field_validator("not_answered")
-    @classmethod
-    def _not_answered_text(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for i, question in enumerate(value):
-            if not question.strip():
-                raise ValueError(f"question {i + 1} is blank")
+    def _no_blank_items(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        item = "phrasing" if info.field_name == "phrasings" else "question"
+        for i, text in enumerate(value):
+            if not text.strip():
+                raise ValueError(f"{item} {i + 1} is blank")
         return value
 
     @field_validator("answer")
